@@ -1,0 +1,3 @@
+from bookstore.cli import app
+
+app()

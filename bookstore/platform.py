@@ -1,0 +1,243 @@
+"""Starting, stopping and inspecting the local platform."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bookstore import provision, secrets
+from bookstore.components import BY_NAME, COMPONENTS, SERVICE_USER, Component, Context, port_in_use
+from bookstore.config import DEFAULT_PORTS, Paths, port
+from bookstore.supervise import Supervisor
+
+ACTIVE_STATES = {"RUNNING", "STARTING", "BACKOFF"}
+
+
+class PlatformError(RuntimeError):
+    """A failure `up` reports to the operator and exits non-zero on."""
+
+
+def build_context(write_secrets: bool = True) -> Context:
+    paths = Paths.from_env()
+    paths.ensure()
+    ports = {name: port(name) for name in DEFAULT_PORTS}
+    values = secrets.ensure(paths.secrets, ports) if write_secrets else secrets.read_env_file(paths.secrets)
+    env = {**{k: str(v) for k, v in ports.items()}, **values}
+    run_as = SERVICE_USER if os.geteuid() == 0 else None
+    return Context(paths=paths, env=env, run_as=run_as)
+
+
+def ensure_service_user(ctx: Context) -> None:
+    """As root, PostgreSQL and nginx workers run as an unprivileged user that must reach the repo."""
+    if ctx.run_as is None:
+        return
+    try:
+        pwd.getpwnam(ctx.run_as)
+    except KeyError:
+        subprocess.run(
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                ctx.run_as,
+            ],
+            check=True,
+        )
+    # Grant search (x) on ancestors that others cannot traverse (e.g. /root, a mktemp dir).
+    for directory in [*reversed(ctx.paths.var.parents), ctx.paths.var]:
+        mode = directory.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            subprocess.run(["setfacl", "-m", f"u:{ctx.run_as}:x", str(directory)], check=True)
+
+
+@dataclass
+class PortConflict:
+    component: str
+    variable: str
+    port: int
+    holder: str
+
+
+def find_port_conflicts(ctx: Context, skip: set[str]) -> list[PortConflict]:
+    conflicts = []
+    for comp in COMPONENTS:
+        if comp.name in skip:
+            continue
+        for var in (comp.port_var, *comp.extra_port_vars):
+            p = ctx.port(var)
+            if port_in_use(p):
+                conflicts.append(PortConflict(comp.name, var, p, _port_holder(p)))
+    return conflicts
+
+
+def _port_holder(p: int) -> str:
+    try:
+        for conn in psutil.net_connections(kind="inet"):
+            if conn.laddr and conn.laddr.port == p and conn.status == psutil.CONN_LISTEN and conn.pid:
+                return f"pid {conn.pid} ({psutil.Process(conn.pid).name()})"
+    except (psutil.Error, PermissionError):
+        pass
+    return "another process"
+
+
+def _log_tail(ctx: Context, name: str, lines: int = 25) -> str:
+    path = ctx.paths.log / f"{name}.log"
+    if not path.exists():
+        return "(no log yet)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def up(ctx: Context, console: Console) -> float:
+    """Start every component in dependency order, each waited on by its readiness check."""
+    started_at = time.monotonic()
+    sup = Supervisor(ctx)
+    infos = sup.all_info() if sup.running() else {}
+    active = {name for name, info in infos.items() if info["statename"] in ACTIVE_STATES}
+    conflicts = find_port_conflicts(ctx, skip=active)
+    if conflicts:
+        raise PlatformError(
+            "cannot start: ports already in use\n"
+            + "\n".join(
+                f"  port {c.port} for {c.component} (set {c.variable} to move it) is held by {c.holder}"
+                for c in conflicts
+            )
+        )
+    ensure_service_user(ctx)
+    sup.start_daemon()
+
+    pending: list[Component] = list(COMPONENTS)
+    waiting: dict[str, float] = {}
+    ready: set[str] = set()
+    with console.status("starting") as status:
+        while pending or waiting:
+            for comp in list(pending):
+                if not all(dep in ready for dep in comp.depends):
+                    continue
+                pending.remove(comp)
+                if comp.name in active and comp.is_ready(ctx):
+                    comp.after_ready(ctx)
+                    ready.add(comp.name)
+                    console.print(f"[green]✓[/] {comp.name} already running")
+                    continue
+                status.update(f"preparing {comp.name}")
+                comp.prepare(ctx)
+                sup.start(comp.name)
+                waiting[comp.name] = time.monotonic()
+            for name, since in list(waiting.items()):
+                comp = BY_NAME[name]
+                if comp.is_ready(ctx):
+                    comp.after_ready(ctx)
+                    ready.add(name)
+                    del waiting[name]
+                    console.print(f"[green]✓[/] {name} ready in {time.monotonic() - since:.1f}s")
+                    continue
+                state = sup.info(name)["statename"]
+                elapsed = time.monotonic() - since
+                if state in ("FATAL", "EXITED", "STOPPED") or elapsed > comp.ready_timeout:
+                    why = (
+                        f"state {state}"
+                        if elapsed <= comp.ready_timeout
+                        else f"not ready after {elapsed:.0f}s"
+                    )
+                    raise PlatformError(
+                        f"{name} failed to start ({why}); last lines of {ctx.paths.log / (name + '.log')}:\n"
+                        + _log_tail(ctx, name)
+                    )
+            if waiting:
+                status.update(
+                    "waiting for "
+                    + ", ".join(f"{n} ({time.monotonic() - t:.0f}s)" for n, t in waiting.items())
+                )
+                time.sleep(0.5)
+    return time.monotonic() - started_at
+
+
+def print_urls(ctx: Context, console: Console) -> None:
+    table = Table(title="Bookstore platform", show_lines=False)
+    table.add_column("component")
+    table.add_column("where (credentials: names in var/secrets.env)")
+    for comp in COMPONENTS:
+        for what, where in comp.urls(ctx):
+            table.add_row(what, where)
+    console.print(table)
+    console.print(f"Secrets: {ctx.paths.secrets} (mode 0600). Logs: {ctx.paths.log}/<component>.log")
+
+
+def status(ctx: Context, console: Console) -> bool:
+    sup = Supervisor(ctx)
+    infos = sup.all_info() if sup.running() else {}
+    table = Table(title="Bookstore platform status")
+    for col in ("component", "state", "ready", "port", "pid", "uptime"):
+        table.add_column(col)
+    all_ready = True
+    now = time.time()
+    for comp in COMPONENTS:
+        info = infos.get(comp.name)
+        state = info["statename"] if info else "NOT STARTED"
+        is_ready = state == "RUNNING" and comp.is_ready(ctx)
+        all_ready &= is_ready
+        pid = str(info["pid"]) if info and info["pid"] else "-"
+        uptime = _duration(now - info["start"]) if info and state == "RUNNING" else "-"
+        table.add_row(
+            comp.name,
+            state,
+            "[green]ready[/]" if is_ready else "[red]not ready[/]",
+            ", ".join(str(p) for p in comp.ports(ctx)),
+            pid,
+            uptime,
+        )
+    console.print(table)
+    return all_ready
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def down(ctx: Context, console: Console) -> None:
+    sup = Supervisor(ctx)
+    if not sup.running():
+        console.print("platform is not running")
+        return
+    with console.status("stopping every component (data is kept)"):
+        sup.shutdown()
+    console.print("[green]✓[/] stopped; data kept in " + str(ctx.paths.data))
+
+
+def clean(ctx: Context, console: Console) -> None:
+    down(ctx, console)
+    shutil.rmtree(ctx.paths.var, ignore_errors=True)
+    console.print(f"[green]✓[/] removed {ctx.paths.var}")
+
+
+def exec_component(name: str) -> None:
+    """Replace this process with component `name` (supervisor's entry point for it)."""
+    ctx = build_context(write_secrets=False)
+    comp = BY_NAME[name]
+    cmd = comp.command(ctx)
+    os.execvpe(cmd[0], cmd, {**os.environ, **comp.environment(ctx)})  # noqa: S606
+
+
+def provision_all(ctx: Context, console: Console) -> None:
+    from bookstore.components import keycloak_build
+
+    provision.ensure_apt(console)
+    provision.ensure_jvm_artifacts(ctx.paths, console)
+    with console.status("building Keycloak (once per build options)"):
+        keycloak_build(ctx)

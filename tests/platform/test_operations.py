@@ -1,0 +1,90 @@
+"""Operating the platform: idempotent `make up`, restart after a crash, clear failures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from bookstore.components import COMPONENTS, Context
+from bookstore.config import ROOT
+from bookstore.supervise import Supervisor
+
+BOOKSTORE = str(ROOT / ".venv" / "bin" / "bookstore")
+
+
+def _wait(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class TestUpIsIdempotent:
+    def test_second_make_up_keeps_every_process(self, ctx: Context) -> None:
+        before = {name: info["pid"] for name, info in Supervisor(ctx).all_info().items()}
+        result = subprocess.run(["make", "up"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout + result.stderr
+        after = {name: info["pid"] for name, info in Supervisor(ctx).all_info().items()}
+        assert after == before
+        assert all(f"{c.name} already running" in result.stdout for c in COMPONENTS)
+        assert "https://myecom.net:" in result.stdout  # the URL table
+
+    def test_status_reports_every_component_ready(self, ctx: Context) -> None:
+        result = subprocess.run([BOOKSTORE, "status"], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "COLUMNS": "200"})
+        assert result.returncode == 0, result.stdout
+        for comp in COMPONENTS:
+            line = next(line for line in result.stdout.splitlines() if f" {comp.name} " in line)
+            assert "RUNNING" in line and "ready" in line and "not ready" not in line
+
+
+class TestCrashRecovery:
+    def test_sigkilled_component_is_restarted_and_status_shows_it(self, ctx: Context) -> None:
+        sup = Supervisor(ctx)
+        old_pid = sup.info("redis")["pid"]
+        os.kill(old_pid, signal.SIGKILL)
+        new_pid = _wait(
+            lambda: (info := sup.info("redis"))["statename"] == "RUNNING" and info["pid"] != old_pid
+            and info["pid"],
+            timeout=30, what="supervisor to restart redis",
+        )
+        redis_comp = next(c for c in COMPONENTS if c.name == "redis")
+        _wait(lambda: redis_comp.is_ready(ctx), timeout=30, what="redis to be ready again")
+        result = subprocess.run([BOOKSTORE, "status"], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "COLUMNS": "200"})
+        line = next(line for line in result.stdout.splitlines() if " redis " in line)
+        assert str(new_pid) in line and "RUNNING" in line and "not ready" not in line
+
+
+class TestFailFast:
+    def test_taken_port_fails_up_naming_port_and_component(self, tmp_path: Path) -> None:
+        with socket.socket() as blocker:
+            blocker.bind(("127.0.0.1", 0))
+            blocker.listen()
+            port = blocker.getsockname()[1]
+            env = {**os.environ, "BOOKSTORE_VAR_DIR": str(tmp_path / "var"), "REDIS_PORT": str(port),
+                   "COLUMNS": "200"}
+            result = subprocess.run([BOOKSTORE, "up", "--no-provision"], capture_output=True, text=True,
+                                    env=env, timeout=120)
+        assert result.returncode == 1
+        assert f"port {port} for redis (set REDIS_PORT to move it)" in result.stdout
+        # Nothing was started for that state directory.
+        assert not (tmp_path / "var" / "run" / "supervisor.sock").exists()
+        assert not (tmp_path / "var" / "data" / "ecom-db").exists()
+
+
+class TestPgAdmin:
+    def test_login_page_answers(self, ctx: Context) -> None:
+        response = httpx.get(f"http://localhost:{ctx.port('PGADMIN_PORT')}/login", timeout=10,
+                             follow_redirects=True)
+        assert response.status_code == 200
+        assert "pgAdmin" in response.text
