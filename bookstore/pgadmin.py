@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bookstore.components import Context, PgAdmin
 
-SERVERS = {"ecom-db": "ECOM", "inventory-db": "INVENTORY", "analytics-db": "ANALYTICS", "keycloak-db": "KEYCLOAK"}
+SERVERS = {
+    "ecom-db": "ECOM",
+    "inventory-db": "INVENTORY",
+    "analytics-db": "ANALYTICS",
+    "keycloak-db": "KEYCLOAK",
+}
 _STAMP = ".bookstore-stamp"
 # Runs pgAdmin's setup.py with "@PASSWORD@" arguments taken from the environment, so the password
 # never shows in the process list.
@@ -27,7 +32,7 @@ def _project(ctx: Context) -> Path:
     return ctx.paths.deploy / "pgadmin"
 
 
-def _app_dir(comp: PgAdmin, ctx: Context) -> Path:
+def _app_dir(ctx: Context, comp: PgAdmin) -> Path:
     found = sorted(comp.venv(ctx).glob("lib/python3*/site-packages/pgadmin4"))
     if not found:
         raise RuntimeError(f"pgAdmin is not installed in {comp.venv(ctx)}")
@@ -38,7 +43,7 @@ def _conf_dir(ctx: Context) -> Path:
     return ctx.paths.run / "pgadmin"
 
 
-def _sync_venv(ctx: Context, comp: PgAdmin) -> str:
+def sync_venv(ctx: Context, comp: PgAdmin) -> str:
     venv = comp.venv(ctx)
     lock_hash = hashlib.sha256((_project(ctx) / "uv.lock").read_bytes()).hexdigest()
     stamp = venv / _STAMP
@@ -91,7 +96,7 @@ def _servers_json(ctx: Context) -> str:
 
 
 def _setup(ctx: Context, comp: PgAdmin, *args: str) -> str:
-    app = _app_dir(comp, ctx)
+    app = _app_dir(ctx, comp)
     env = {
         **os.environ,
         **environment(ctx, comp),
@@ -108,17 +113,19 @@ def _setup(ctx: Context, comp: PgAdmin, *args: str) -> str:
 
 
 def prepare(ctx: Context, comp: PgAdmin) -> None:
-    lock_hash = _sync_venv(ctx, comp)
+    lock_hash = sync_venv(ctx, comp)
     data = _write_config(ctx, comp)
     email, servers = ctx.env["PGADMIN_EMAIL"], _servers_json(ctx)
     stamp = data / _STAMP
     wanted = hashlib.sha256(json.dumps([lock_hash, email, ctx.env["PGADMIN_PASSWORD"], servers]).encode())
     if (data / "pgadmin4.db").exists() and stamp.exists() and stamp.read_text() == wanted.hexdigest():
         return
-    # Creates (or migrates) the config DB; on a new one also the user from PGADMIN_SETUP_EMAIL/PASSWORD.
-    _setup(ctx, comp, "setup-db")
-    # Keep the password equal to the (possibly changed) secret; add the user if the email changed.
-    if "User not found" in _setup(ctx, comp, "update-user", email, "--password", "@PASSWORD@", "--admin"):
+    # Each setup.py run takes ~10 s (it imports all of pgAdmin), hence the stamp and no redundant runs.
+    if not (data / "pgadmin4.db").exists():
+        _setup(ctx, comp, "setup-db")  # also creates the user from PGADMIN_SETUP_EMAIL/PASSWORD
+    # An existing DB is migrated by pgAdmin itself; keep the password equal to the (possibly changed)
+    # secret, and add the user if the email changed.
+    elif "User not found" in _setup(ctx, comp, "update-user", email, "--password", "@PASSWORD@", "--admin"):
         _setup(ctx, comp, "add-user", email, "@PASSWORD@", "--admin")
     servers_file = _conf_dir(ctx) / "servers.json"
     fd = os.open(servers_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -136,7 +143,7 @@ def command(ctx: Context, comp: PgAdmin) -> list[str]:
     return [
         str(comp.venv(ctx) / "bin" / "gunicorn"),
         "--chdir",
-        str(_app_dir(comp, ctx)),
+        str(_app_dir(ctx, comp)),
         "--bind",
         f"127.0.0.1:{ctx.port(comp.port_var)}",
         "--workers",
@@ -151,6 +158,7 @@ def command(ctx: Context, comp: PgAdmin) -> list[str]:
         "10",
         "--limit-request-line",
         "8190",
+        "--no-control-socket",  # gunicorn >= 25.1 would otherwise create ~/.gunicorn/gunicorn.ctl
         "pgAdmin4:app",
     ]
 

@@ -235,9 +235,15 @@ def exec_component(name: str) -> None:
 
 
 def provision_all(ctx: Context, console: Console) -> None:
-    from bookstore.components import keycloak_build
+    """Everything `up` needs that is slow and cacheable; a second run finds it all in place."""
+    from bookstore import pgadmin
+    from bookstore.components import PgAdmin, keycloak_build
 
     provision.ensure_apt(console)
     provision.ensure_jvm_artifacts(ctx.paths, console)
     with console.status("building Keycloak (once per build options)"):
         keycloak_build(ctx)
+    with console.status("syncing PgAdmin's virtualenv"):
+        comp = BY_NAME["pgadmin"]
+        assert isinstance(comp, PgAdmin)
+        pgadmin.sync_venv(ctx, comp)

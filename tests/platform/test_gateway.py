@@ -21,37 +21,50 @@ def client(ca_file: str, public_dns: None) -> httpx.Client:
 
 class TestTls:
     @pytest.mark.parametrize("host", HOSTS)
-    def test_certificate_chain_validates_against_local_ca(self, ctx: Context, ca_file: str, host: str) -> None:
+    def test_certificate_chain_validates_against_local_ca(
+        self, ctx: Context, ca_file: str, host: str
+    ) -> None:
         context = ssl.create_default_context(cafile=ca_file)
         context.set_alpn_protocols(["h2", "http/1.1"])
-        with socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw, \
-                context.wrap_socket(raw, server_hostname=host) as tls:
+        with (
+            socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
             names = [v for k, v in tls.getpeercert()["subjectAltName"] if k == "DNS"]
             assert host in names
             assert tls.selected_alpn_protocol() == "h2"
 
     def test_certificate_is_rejected_without_the_local_ca(self, ctx: Context) -> None:
         context = ssl.create_default_context()  # system trust store only
-        with socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw, \
-                pytest.raises(ssl.SSLCertVerificationError):
+        with (
+            socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw,
+            pytest.raises(ssl.SSLCertVerificationError),
+        ):
             context.wrap_socket(raw, server_hostname="myecom.net")
 
     def test_unknown_host_name_gets_no_certificate(self, ctx: Context, ca_file: str) -> None:
         context = ssl.create_default_context(cafile=ca_file)
-        with socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw, \
-                pytest.raises(ssl.SSLError):
+        with (
+            socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw,
+            pytest.raises(ssl.SSLError),
+        ):
             context.wrap_socket(raw, server_hostname="evil.example")
 
 
 class TestHeadersAndRoutes:
-    @pytest.mark.parametrize("url", [
-        "https://myecom.net:{port}/",
-        "https://myecom.net:{port}/some/client/route",
-        "https://api.service.net:{port}/nowhere",
-        "https://api.service.net:{port}/ecom/health/live",
-        "https://idp.keycloak.net:{port}/realms/bookstore/.well-known/openid-configuration",
-    ])
-    def test_security_headers_on_every_response(self, client: httpx.Client, gateway_port: int, url: str) -> None:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://myecom.net:{port}/",
+            "https://myecom.net:{port}/some/client/route",
+            "https://api.service.net:{port}/nowhere",
+            "https://api.service.net:{port}/ecom/health/live",
+            "https://idp.keycloak.net:{port}/realms/bookstore/.well-known/openid-configuration",
+        ],
+    )
+    def test_security_headers_on_every_response(
+        self, client: httpx.Client, gateway_port: int, url: str
+    ) -> None:
         response = client.get(url.format(port=gateway_port))
         h = response.headers
         assert h["strict-transport-security"].startswith("max-age=")
@@ -60,15 +73,21 @@ class TestHeadersAndRoutes:
         assert h["referrer-policy"]
         assert "server" not in h or "nginx/" not in h["server"]
 
-    def test_ui_csp_forbids_inline_script_and_limits_connections(self, client: httpx.Client,
-                                                                 gateway_port: int) -> None:
+    def test_ui_csp_forbids_inline_script_and_limits_connections(
+        self, client: httpx.Client, gateway_port: int
+    ) -> None:
         csp = client.get(f"https://myecom.net:{gateway_port}/").headers["content-security-policy"]
         directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
         assert directives["script-src"] == "'self'"
         assert set(directives["connect-src"].split()) == {
-            "'self'", f"https://api.service.net:{gateway_port}", f"https://idp.keycloak.net:{gateway_port}"}
+            "'self'",
+            f"https://api.service.net:{gateway_port}",
+            f"https://idp.keycloak.net:{gateway_port}",
+        }
 
-    def test_storefront_serves_html_for_client_side_routes(self, client: httpx.Client, gateway_port: int) -> None:
+    def test_storefront_serves_html_for_client_side_routes(
+        self, client: httpx.Client, gateway_port: int
+    ) -> None:
         response = client.get(f"https://myecom.net:{gateway_port}/orders/123")
         assert response.status_code == 200 and "<html" in response.text.lower()
         assert response.http_version in ("HTTP/1.1", "HTTP/2")
@@ -79,7 +98,9 @@ class TestHeadersAndRoutes:
         assert response.json()["error"] == "not_found"
 
     def test_oversized_request_body_is_refused(self, client: httpx.Client, gateway_port: int) -> None:
-        response = client.post(f"https://api.service.net:{gateway_port}/ecom/cart", content=b"x" * (2 * 1024 * 1024))
+        response = client.post(
+            f"https://api.service.net:{gateway_port}/ecom/cart", content=b"x" * (2 * 1024 * 1024)
+        )
         assert response.status_code == 413
 
     def test_keycloak_admin_console_is_not_published(self, client: httpx.Client, gateway_port: int) -> None:
@@ -87,11 +108,14 @@ class TestHeadersAndRoutes:
             assert client.get(f"https://idp.keycloak.net:{gateway_port}{path}").status_code == 403
 
     def test_keycloak_admin_console_answers_on_loopback(self, ctx: Context) -> None:
-        response = httpx.get(f"http://localhost:{ctx.port('KEYCLOAK_PORT')}/admin/master/console/", timeout=10)
+        response = httpx.get(
+            f"http://localhost:{ctx.port('KEYCLOAK_PORT')}/admin/master/console/", timeout=10
+        )
         assert response.status_code == 200
 
     def test_keycloak_sees_forwarded_client_address(self, client: httpx.Client, gateway_port: int) -> None:
         # With X-Forwarded-* honoured, Keycloak builds https URLs on the public host name and port.
         config = client.get(
-            f"https://idp.keycloak.net:{gateway_port}/realms/bookstore/.well-known/openid-configuration").json()
+            f"https://idp.keycloak.net:{gateway_port}/realms/bookstore/.well-known/openid-configuration"
+        ).json()
         assert config["authorization_endpoint"].startswith(f"https://idp.keycloak.net:{gateway_port}/")

@@ -17,22 +17,29 @@ def _bootstrap(ctx: Context) -> str:
 class TestKafka:
     def test_platform_topics_and_their_dlqs_exist(self, ctx: Context) -> None:
         topics = AdminClient({"bootstrap.servers": _bootstrap(ctx)}).list_topics(timeout=10).topics
-        assert {"order.created", "inventory.updated", "order.created.dlq", "inventory.updated.dlq"} <= set(topics)
+        assert {"order.created", "inventory.updated", "order.created.dlq", "inventory.updated.dlq"} <= set(
+            topics
+        )
         assert set(TOPICS) <= set(topics)
 
     def test_producing_to_unknown_topic_fails_and_creates_nothing(self, ctx: Context) -> None:
         topic = f"no-such-topic-{uuid.uuid4().hex[:8]}"
         errors: list[KafkaError] = []
-        producer = Producer({
-            "bootstrap.servers": _bootstrap(ctx),
-            "allow.auto.create.topics": True,  # the client asks; the broker must say no
-            "message.timeout.ms": 5000,
-        })
+        producer = Producer(
+            {
+                "bootstrap.servers": _bootstrap(ctx),
+                "allow.auto.create.topics": True,  # the client asks; the broker must say no
+                "message.timeout.ms": 5000,
+            }
+        )
         producer.produce(topic, b"x", on_delivery=lambda err, _msg: errors.append(err))
         producer.flush(15)
         assert len(errors) == 1 and errors[0] is not None
-        assert errors[0].code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._MSG_TIMED_OUT,
-                                    KafkaError._UNKNOWN_TOPIC)
+        assert errors[0].code() in (
+            KafkaError.UNKNOWN_TOPIC_OR_PART,
+            KafkaError._MSG_TIMED_OUT,
+            KafkaError._UNKNOWN_TOPIC,
+        )
         topics = AdminClient({"bootstrap.servers": _bootstrap(ctx)}).list_topics(timeout=10).topics
         assert topic not in topics
 
@@ -42,13 +49,22 @@ class TestKafka:
         marker = uuid.uuid4().hex.encode()
         delivered = []
         producer = Producer({"bootstrap.servers": _bootstrap(ctx)})
-        producer.produce("order.created.dlq", marker, key=b"test",
-                         on_delivery=lambda err, msg: delivered.append((err, msg)))
+        producer.produce(
+            "order.created.dlq",
+            marker,
+            key=b"test",
+            on_delivery=lambda err, msg: delivered.append((err, msg)),
+        )
         producer.flush(15)
         err, msg = delivered[0]
         assert err is None
-        consumer = Consumer({"bootstrap.servers": _bootstrap(ctx), "group.id": f"t-{uuid.uuid4().hex}",
-                             "enable.auto.commit": False})
+        consumer = Consumer(
+            {
+                "bootstrap.servers": _bootstrap(ctx),
+                "group.id": f"t-{uuid.uuid4().hex}",
+                "enable.auto.commit": False,
+            }
+        )
         consumer.assign([TopicPartition(msg.topic(), msg.partition(), msg.offset())])
         got = consumer.poll(15)
         consumer.close()

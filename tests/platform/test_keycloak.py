@@ -33,8 +33,11 @@ class TestDiscovery:
     def test_discovery_is_served_through_the_gateway_with_exact_issuer(
         self, realm_url: str, ca_file: str, public_dns: None
     ) -> None:
-        response = httpx.get(f"{realm_url}/.well-known/openid-configuration",
-                             verify=ssl.create_default_context(cafile=ca_file), timeout=10)
+        response = httpx.get(
+            f"{realm_url}/.well-known/openid-configuration",
+            verify=ssl.create_default_context(cafile=ca_file),
+            timeout=10,
+        )
         assert response.status_code == 200
         config = response.json()
         assert config["issuer"] == realm_url
@@ -48,10 +51,14 @@ class TestPasswordGrant:
     ) -> None:
         response = httpx.post(
             f"{realm_url}/protocol/openid-connect/token",
-            data={"grant_type": "password", "client_id": "ui-client",
-                  "username": ctx.env["BOOKSTORE_CUSTOMER_USER"],
-                  "password": ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"]},
-            verify=ssl.create_default_context(cafile=ca_file), timeout=10,
+            data={
+                "grant_type": "password",
+                "client_id": "ui-client",
+                "username": ctx.env["BOOKSTORE_CUSTOMER_USER"],
+                "password": ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"],
+            },
+            verify=ssl.create_default_context(cafile=ca_file),
+            timeout=10,
         )
         assert response.status_code in (400, 401)
         assert response.json()["error"] == "unauthorized_client"
@@ -60,8 +67,9 @@ class TestPasswordGrant:
 
 class TestServiceAccounts:
     @pytest.mark.parametrize("client_id", ["ecom-service", "inventory-service"])
-    def test_client_credentials_token_carries_the_api_audience(self, ctx: Context, client_id: str,
-                                                               realm_url: str) -> None:
+    def test_client_credentials_token_carries_the_api_audience(
+        self, ctx: Context, client_id: str, realm_url: str
+    ) -> None:
         # Services reach Keycloak on loopback (backchannel); the issuer stays the public one.
         secret = ctx.env[f"{client_id.split('-')[0].upper()}_SERVICE_CLIENT_SECRET"]
         response = httpx.post(
@@ -102,15 +110,21 @@ _EXCHANGE = """async ({tokenUrl, code, verifier, redirectUri}) => {
 
 
 def pkce_login(page: Page, ui_origin: str, realm_url: str, username: str, password: str) -> dict[str, Any]:
-    """Authorization Code + PKCE: Keycloak's login page, redirect with a code, token exchange from the UI origin."""
+    """Authorization Code + PKCE: login page, redirect with a code, token exchange from the UI origin."""
     page.goto(f"{ui_origin}/")
     pkce = page.evaluate(_MAKE_PKCE)
     redirect_uri = f"{ui_origin}/callback"
-    params = httpx.QueryParams({
-        "client_id": "ui-client", "response_type": "code", "scope": "openid",
-        "redirect_uri": redirect_uri, "state": pkce["state"],
-        "code_challenge": pkce["challenge"], "code_challenge_method": "S256",
-    })
+    params = httpx.QueryParams(
+        {
+            "client_id": "ui-client",
+            "response_type": "code",
+            "scope": "openid",
+            "redirect_uri": redirect_uri,
+            "state": pkce["state"],
+            "code_challenge": pkce["challenge"],
+            "code_challenge_method": "S256",
+        }
+    )
     page.goto(f"{realm_url}/protocol/openid-connect/auth?{params}")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
@@ -118,10 +132,15 @@ def pkce_login(page: Page, ui_origin: str, realm_url: str, username: str, passwo
     page.wait_for_url(f"{redirect_uri}?**")
     query = httpx.URL(page.url).params
     assert query["state"] == pkce["state"]
-    result = page.evaluate(_EXCHANGE, {
-        "tokenUrl": f"{realm_url}/protocol/openid-connect/token", "code": query["code"],
-        "verifier": pkce["verifier"], "redirectUri": redirect_uri,
-    })
+    result = page.evaluate(
+        _EXCHANGE,
+        {
+            "tokenUrl": f"{realm_url}/protocol/openid-connect/token",
+            "code": query["code"],
+            "verifier": pkce["verifier"],
+            "redirectUri": redirect_uri,
+        },
+    )
     assert result["status"] == 200, result
     return result["body"]
 
@@ -130,8 +149,13 @@ class TestPkceLogin:
     def test_customer_login_yields_token_with_customer_role(
         self, page: Page, ctx: Context, ui_origin: str, realm_url: str
     ) -> None:
-        tokens = pkce_login(page, ui_origin, realm_url, ctx.env["BOOKSTORE_CUSTOMER_USER"],
-                            ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"])
+        tokens = pkce_login(
+            page,
+            ui_origin,
+            realm_url,
+            ctx.env["BOOKSTORE_CUSTOMER_USER"],
+            ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"],
+        )
         claims = _claims(tokens["access_token"])
         assert claims["iss"] == realm_url
         assert claims["azp"] == "ui-client"
@@ -142,45 +166,68 @@ class TestPkceLogin:
     def test_admin_login_yields_token_with_admin_role(
         self, page: Page, ctx: Context, ui_origin: str, realm_url: str
     ) -> None:
-        tokens = pkce_login(page, ui_origin, realm_url, ctx.env["BOOKSTORE_ADMIN_USER"],
-                            ctx.env["BOOKSTORE_ADMIN_PASSWORD"])
+        tokens = pkce_login(
+            page, ui_origin, realm_url, ctx.env["BOOKSTORE_ADMIN_USER"], ctx.env["BOOKSTORE_ADMIN_PASSWORD"]
+        )
         assert {"admin", "customer"} <= set(_claims(tokens["access_token"])["realm_access"]["roles"])
 
     def test_code_exchange_without_the_verifier_is_refused(
         self, page: Page, ctx: Context, ui_origin: str, realm_url: str
     ) -> None:
         page.goto(f"{ui_origin}/")
-        params = httpx.QueryParams({
-            "client_id": "ui-client", "response_type": "code", "scope": "openid",
-            "redirect_uri": f"{ui_origin}/callback", "state": "s1",
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256",
-        })
+        params = httpx.QueryParams(
+            {
+                "client_id": "ui-client",
+                "response_type": "code",
+                "scope": "openid",
+                "redirect_uri": f"{ui_origin}/callback",
+                "state": "s1",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            }
+        )
         page.goto(f"{realm_url}/protocol/openid-connect/auth?{params}")
         page.get_by_label("Username or email").fill(ctx.env["BOOKSTORE_CUSTOMER_USER"])
         page.get_by_label("Password", exact=True).fill(ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"])
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(f"{ui_origin}/callback?**")
-        result = page.evaluate(_EXCHANGE, {
-            "tokenUrl": f"{realm_url}/protocol/openid-connect/token", "code": httpx.URL(page.url).params["code"],
-            "verifier": "a-wrong-verifier-that-is-long-enough-to-be-valid-syntax-000", "redirectUri":
-                f"{ui_origin}/callback",
-        })
+        result = page.evaluate(
+            _EXCHANGE,
+            {
+                "tokenUrl": f"{realm_url}/protocol/openid-connect/token",
+                "code": httpx.URL(page.url).params["code"],
+                "verifier": "a-wrong-verifier-that-is-long-enough-to-be-valid-syntax-000",
+                "redirectUri": f"{ui_origin}/callback",
+            },
+        )
         assert result["status"] == 400 and result["body"]["error"] == "invalid_grant"
 
     def test_authorization_request_without_pkce_is_refused(
         self, page: Page, ui_origin: str, realm_url: str
     ) -> None:
-        params = httpx.QueryParams({"client_id": "ui-client", "response_type": "code", "scope": "openid",
-                                    "redirect_uri": f"{ui_origin}/callback", "state": "s2"})
+        params = httpx.QueryParams(
+            {
+                "client_id": "ui-client",
+                "response_type": "code",
+                "scope": "openid",
+                "redirect_uri": f"{ui_origin}/callback",
+                "state": "s2",
+            }
+        )
         page.goto(f"{realm_url}/protocol/openid-connect/auth?{params}")
         page.wait_for_url(f"{ui_origin}/callback?**")
         assert "Missing parameter: code_challenge_method" in httpx.URL(page.url).params["error_description"]
 
     def test_foreign_redirect_uri_is_refused(self, page: Page, realm_url: str) -> None:
-        params = httpx.QueryParams({
-            "client_id": "ui-client", "response_type": "code", "scope": "openid",
-            "redirect_uri": "https://evil.example/callback", "code_challenge_method": "S256",
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        })
+        params = httpx.QueryParams(
+            {
+                "client_id": "ui-client",
+                "response_type": "code",
+                "scope": "openid",
+                "redirect_uri": "https://evil.example/callback",
+                "code_challenge_method": "S256",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            }
+        )
         page.goto(f"{realm_url}/protocol/openid-connect/auth?{params}")
         assert page.get_by_text("Invalid parameter: redirect_uri").is_visible()

@@ -39,8 +39,13 @@ class TestUpIsIdempotent:
         assert "https://myecom.net:" in result.stdout  # the URL table
 
     def test_status_reports_every_component_ready(self, ctx: Context) -> None:
-        result = subprocess.run([BOOKSTORE, "status"], capture_output=True, text=True, timeout=120,
-                                env={**os.environ, "COLUMNS": "200"})
+        result = subprocess.run(
+            [BOOKSTORE, "status"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+        )
         assert result.returncode == 0, result.stdout
         for comp in COMPONENTS:
             line = next(line for line in result.stdout.splitlines() if f" {comp.name} " in line)
@@ -53,14 +58,23 @@ class TestCrashRecovery:
         old_pid = sup.info("redis")["pid"]
         os.kill(old_pid, signal.SIGKILL)
         new_pid = _wait(
-            lambda: (info := sup.info("redis"))["statename"] == "RUNNING" and info["pid"] != old_pid
-            and info["pid"],
-            timeout=30, what="supervisor to restart redis",
+            lambda: (
+                (info := sup.info("redis"))["statename"] == "RUNNING"
+                and info["pid"] != old_pid
+                and info["pid"]
+            ),
+            timeout=30,
+            what="supervisor to restart redis",
         )
         redis_comp = next(c for c in COMPONENTS if c.name == "redis")
         _wait(lambda: redis_comp.is_ready(ctx), timeout=30, what="redis to be ready again")
-        result = subprocess.run([BOOKSTORE, "status"], capture_output=True, text=True, timeout=120,
-                                env={**os.environ, "COLUMNS": "200"})
+        result = subprocess.run(
+            [BOOKSTORE, "status"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "COLUMNS": "200"},
+        )
         line = next(line for line in result.stdout.splitlines() if " redis " in line)
         assert str(new_pid) in line and "RUNNING" in line and "not ready" not in line
 
@@ -71,10 +85,15 @@ class TestFailFast:
             blocker.bind(("127.0.0.1", 0))
             blocker.listen()
             port = blocker.getsockname()[1]
-            env = {**os.environ, "BOOKSTORE_VAR_DIR": str(tmp_path / "var"), "REDIS_PORT": str(port),
-                   "COLUMNS": "200"}
-            result = subprocess.run([BOOKSTORE, "up", "--no-provision"], capture_output=True, text=True,
-                                    env=env, timeout=120)
+            env = {
+                **os.environ,
+                "BOOKSTORE_VAR_DIR": str(tmp_path / "var"),
+                "REDIS_PORT": str(port),
+                "COLUMNS": "200",
+            }
+            result = subprocess.run(
+                [BOOKSTORE, "up", "--no-provision"], capture_output=True, text=True, env=env, timeout=120
+            )
         assert result.returncode == 1
         assert f"port {port} for redis (set REDIS_PORT to move it)" in result.stdout
         # Nothing was started for that state directory.
@@ -84,7 +103,8 @@ class TestFailFast:
 
 class TestPgAdmin:
     def test_login_page_answers(self, ctx: Context) -> None:
-        response = httpx.get(f"http://localhost:{ctx.port('PGADMIN_PORT')}/login", timeout=10,
-                             follow_redirects=True)
+        response = httpx.get(
+            f"http://localhost:{ctx.port('PGADMIN_PORT')}/login", timeout=10, follow_redirects=True
+        )
         assert response.status_code == 200
         assert "pgAdmin" in response.text
