@@ -101,6 +101,35 @@ class TestFailFast:
         assert not (tmp_path / "var" / "data" / "ecom-db").exists()
 
 
+class TestStatusAndLogs:
+    def test_status_exits_non_zero_when_nothing_runs(self, tmp_path: Path) -> None:
+        env = {**os.environ, "BOOKSTORE_VAR_DIR": str(tmp_path / "var"), "COLUMNS": "200"}
+        result = subprocess.run([BOOKSTORE, "status"], capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 1
+        assert result.stdout.count("NOT STARTED") == len(COMPONENTS)
+
+    def test_logs_shows_the_components_log(self, ctx: Context) -> None:
+        result = subprocess.run(
+            ["make", "-s", "logs", "S=kafka"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0
+        shown = result.stdout.strip().splitlines()
+        logged = (ctx.paths.log / "kafka.log").read_text().splitlines()
+        assert shown and len(shown) <= 200
+        assert shown[0] in logged and shown[-1] in logged
+
+    def test_logs_of_unknown_component_names_the_valid_ones(self) -> None:
+        result = subprocess.run(
+            [BOOKSTORE, "logs", "kafak"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+        assert result.returncode == 1
+        assert "unknown component 'kafak'" in result.stdout and "kafka-connect" in result.stdout
+
+
 class TestPgAdmin:
     def test_login_page_answers(self, ctx: Context) -> None:
         response = httpx.get(
