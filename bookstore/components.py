@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import jinja2
+import psycopg
+from psycopg import sql
 
 from bookstore import netutil
 from bookstore.config import PUBLIC_HOSTS, Paths
@@ -111,6 +113,26 @@ def _chown(path: Path, user: str | None) -> None:
 # PostgreSQL
 
 
+CDC_USER = "debezium"
+
+
+def _id(name: str) -> sql.Identifier:
+    return sql.Identifier(name)
+
+
+def _ensure_role(conn: psycopg.Connection, name: str, password: str, *options: str) -> None:
+    """Create the login role, or bring its password (maybe overridden since) up to date."""
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone()
+    conn.execute(
+        sql.SQL("{} role {} with login {} password {}").format(
+            sql.SQL("alter" if exists else "create"),
+            _id(name),
+            sql.SQL(" ".join(options)),
+            sql.Literal(password),
+        )
+    )
+
+
 def postgres_bin(name: str) -> str:
     for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (d / name).exists():
@@ -197,8 +219,6 @@ class Postgres(Component):
         return f"host=127.0.0.1 port={ctx.port(self.port_var)} user=postgres password={pw} dbname={dbname}"
 
     def is_ready(self, ctx: Context) -> bool:
-        import psycopg
-
         try:
             with psycopg.connect(self.admin_dsn(ctx), connect_timeout=2) as conn:
                 conn.execute("select 1")
@@ -207,30 +227,26 @@ class Postgres(Component):
             return False
 
     def after_ready(self, ctx: Context) -> None:
-        import psycopg
-        from psycopg import sql
-
-        user, password = ctx.env[f"{self.prefix}_DB_USER"], ctx.env[f"{self.prefix}_DB_PASSWORD"]
         with psycopg.connect(self.admin_dsn(ctx), autocommit=True) as conn:
-            exists = conn.execute("select 1 from pg_roles where rolname = %s", (user,)).fetchone()
-            verb = "alter" if exists else "create"
-            # Keep the role's password equal to the (possibly overridden) secret.
-            conn.execute(
-                sql.SQL(verb + " role {} with login password {}").format(
-                    sql.Identifier(user), sql.Literal(password)
-                )
-            )
+            owner = ctx.env[f"{self.prefix}_DB_USER"]
+            _ensure_role(conn, owner, ctx.env[f"{self.prefix}_DB_PASSWORD"])
             if not conn.execute("select 1 from pg_database where datname = %s", (self.db,)).fetchone():
-                conn.execute(
-                    sql.SQL("create database {} owner {}").format(
-                        sql.Identifier(self.db), sql.Identifier(user)
-                    )
-                )
-            conn.execute(sql.SQL("revoke connect on database {} from public").format(sql.Identifier(self.db)))
+                conn.execute(sql.SQL("create database {} owner {}").format(_id(self.db), _id(owner)))
+            conn.execute(sql.SQL("revoke connect on database {} from public").format(_id(self.db)))
+            conn.execute(sql.SQL("grant connect on database {} to {}").format(_id(self.db), _id(owner)))
+            if not self.logical:
+                return
+            # Debezium's role: may stream changes and read (only read) what the owner creates.
+            cdc = CDC_USER
+            _ensure_role(conn, cdc, ctx.env[f"{self.prefix}_CDC_PASSWORD"], "replication")
+            conn.execute(sql.SQL("grant connect on database {} to {}").format(_id(self.db), _id(cdc)))
+        with psycopg.connect(self.admin_dsn(ctx, self.db), autocommit=True) as conn:
+            conn.execute(sql.SQL("grant usage on schema public to {}").format(_id(cdc)))
+            conn.execute(sql.SQL("grant select on all tables in schema public to {}").format(_id(cdc)))
             conn.execute(
-                sql.SQL("grant connect on database {} to {}").format(
-                    sql.Identifier(self.db), sql.Identifier(user)
-                )
+                sql.SQL(
+                    "alter default privileges for role {} in schema public grant select on tables to {}"
+                ).format(_id(owner), _id(cdc))
             )
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:

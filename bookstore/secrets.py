@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 DATABASES = ("ecom", "inventory", "analytics", "keycloak")
+CDC_SOURCES = ("ecom", "inventory")  # databases Debezium reads; they get a replication role
 
 
 def _password() -> str:
@@ -33,6 +34,8 @@ def _generators() -> dict[str, object]:
         "INVENTORY_SERVICE_CLIENT_SECRET": _password,
         "KAFKA_CLUSTER_ID": lambda: _kafka_cluster_id(),
     }
+    for db in CDC_SOURCES:
+        gen[f"{db.upper()}_CDC_PASSWORD"] = _password
     for db in DATABASES:
         up = db.upper()
         gen[f"{up}_DB_USER"] = db

@@ -17,5 +17,5 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 
 python=$(command -v python3)
-uv sync --frozen --quiet --python "$python"
+uv sync --frozen --python "$python"
 exec .venv/bin/bookstore "$@"

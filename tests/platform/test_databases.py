@@ -49,6 +49,19 @@ class TestDatabases:
         with psycopg.connect(_dsn(ctx, db, db)) as conn:
             assert conn.execute("show wal_level").fetchone() == ("replica",)
 
+    @pytest.mark.parametrize("db", ["ecom", "inventory"])
+    def test_cdc_role_may_replicate_but_not_write(self, ctx: Context, db: str) -> None:
+        dsn = (
+            f"host=127.0.0.1 port={ctx.port(f'{db.upper()}_DB_PORT')} dbname={db} user=debezium "
+            f"password={ctx.env[f'{db.upper()}_CDC_PASSWORD']} connect_timeout=5"
+        )
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute(
+                "select rolreplication from pg_roles where rolname = current_user"
+            ).fetchone() == (True,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("create table cdc_must_not_write (id int)")
+
     def test_instances_are_separate_servers(self, ctx: Context) -> None:
         ids = set()
         for db in DATABASES.values():
