@@ -8,6 +8,8 @@ the running process (database roles, Kafka topics).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import socket
@@ -67,6 +69,7 @@ class Component:
     ready_timeout: float = 60.0
     run_as_service_user: bool = False
     extra_port_vars: tuple[str, ...] = field(default_factory=tuple)
+    stop_signal: str = "TERM"
 
     def ports(self, ctx: Context) -> list[int]:
         return [ctx.port(v) for v in (self.port_var, *self.extra_port_vars)]
@@ -85,6 +88,19 @@ class Component:
 
     def after_ready(self, ctx: Context) -> None:
         """Idempotent set-up that needs the running process."""
+
+    def config_files(self, ctx: Context) -> list[Path]:
+        """Generated files the running process read at start (a change means: restart it)."""
+        return []
+
+    def fingerprint(self, ctx: Context) -> str:
+        """What the process was started with; `up` restarts a running component whose fingerprint moved."""
+        digest = hashlib.sha256(
+            json.dumps([self.command(ctx), sorted(self.environment(ctx).items())]).encode()
+        )
+        for path in self.config_files(ctx):
+            digest.update(path.read_bytes() if path.exists() else b"-")
+        return digest.hexdigest()
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:
         """(what, where) rows for the table printed after `up`."""
@@ -148,6 +164,8 @@ class Postgres(Component):
     db: str = ""
     logical: bool = False
     run_as_service_user: bool = True
+    # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client to leave.
+    stop_signal: str = "INT"
 
     @property
     def prefix(self) -> str:
@@ -267,6 +285,9 @@ class Redis(Component):
     def conf(self, ctx: Context) -> Path:
         return ctx.paths.run / "redis.conf"
 
+    def config_files(self, ctx: Context) -> list[Path]:
+        return [self.conf(ctx)]
+
     def prepare(self, ctx: Context) -> None:
         datadir = ctx.paths.data / self.name
         datadir.mkdir(parents=True, exist_ok=True)
@@ -326,6 +347,9 @@ def _java_cmd(ctx: Context, heap: str, log_config: Path, main: str, *args: str) 
 class Kafka(Component):
     def props(self, ctx: Context) -> Path:
         return ctx.paths.run / "kafka" / "server.properties"
+
+    def config_files(self, ctx: Context) -> list[Path]:
+        return [self.props(ctx), ctx.paths.run / "kafka" / "log4j2.properties"]
 
     def prepare(self, ctx: Context) -> None:
         logdir = ctx.paths.data / "kafka"
@@ -401,6 +425,9 @@ class KafkaConnect(Component):
     def props(self, ctx: Context) -> Path:
         return ctx.paths.run / "kafka-connect" / "connect-distributed.properties"
 
+    def config_files(self, ctx: Context) -> list[Path]:
+        return [self.props(ctx), ctx.paths.run / "kafka-connect" / "log4j2.properties"]
+
     def prepare(self, ctx: Context) -> None:
         _render(
             "kafka/connect-distributed.properties.j2",
@@ -419,6 +446,10 @@ class KafkaConnect(Component):
             "org.apache.kafka.connect.cli.ConnectDistributed",
             str(self.props(ctx)),
         )
+
+    def environment(self, ctx: Context) -> dict[str, str]:
+        # Only the CDC roles' passwords, for ${env:...} references in connector configs.
+        return {k: v for k, v in ctx.env.items() if k.endswith("_CDC_PASSWORD")}
 
     def base_url(self, ctx: Context) -> str:
         return f"http://127.0.0.1:{ctx.port(self.port_var)}"
@@ -550,6 +581,9 @@ class Gateway(Component):
     def conf(self, ctx: Context) -> Path:
         return ctx.paths.run / "nginx" / "nginx.conf"
 
+    def config_files(self, ctx: Context) -> list[Path]:
+        return [self.conf(ctx), ctx.paths.tls / "gateway.pem"]
+
     def ui_root(self, ctx: Context) -> Path:
         built = ctx.paths.root / "ui" / "dist"
         return built if (built / "index.html").exists() else ctx.paths.deploy / "gateway" / "placeholder"
@@ -623,6 +657,9 @@ class PgAdmin(Component):
 
     def venv(self, ctx: Context) -> Path:
         return ctx.paths.cache / "venvs" / "pgadmin"
+
+    def config_files(self, ctx: Context) -> list[Path]:
+        return [ctx.paths.run / "pgadmin" / "config_local.py"]
 
     def prepare(self, ctx: Context) -> None:
         from bookstore import pgadmin

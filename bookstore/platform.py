@@ -117,6 +117,8 @@ def up(ctx: Context, console: Console) -> float:
         )
     ensure_service_user(ctx)
     sup.start_daemon()
+    # Reloading a changed supervisord.conf stops the programs whose definition changed.
+    active = {name for name, info in sup.all_info().items() if info["statename"] in ACTIVE_STATES}
 
     pending: list[Component] = list(COMPONENTS)
     waiting: dict[str, float] = {}
@@ -127,13 +129,21 @@ def up(ctx: Context, console: Console) -> float:
                 if not all(dep in ready for dep in comp.depends):
                     continue
                 pending.remove(comp)
-                if comp.name in active and comp.is_ready(ctx):
+                status.update(f"preparing {comp.name}")
+                comp.prepare(ctx)
+                fingerprint = comp.fingerprint(ctx)
+                stamp = ctx.paths.run / "fingerprints" / comp.name
+                unchanged = stamp.exists() and stamp.read_text() == fingerprint
+                if comp.name in active and unchanged and comp.is_ready(ctx):
                     comp.after_ready(ctx)
                     ready.add(comp.name)
                     console.print(f"[green]✓[/] {comp.name} already running")
                     continue
-                status.update(f"preparing {comp.name}")
-                comp.prepare(ctx)
+                if comp.name in active:
+                    console.print(f"[yellow]↻[/] {comp.name}: configuration changed or not ready, restarting")
+                    sup.stop(comp.name)
+                stamp.parent.mkdir(parents=True, exist_ok=True)
+                stamp.write_text(fingerprint)
                 sup.start(comp.name)
                 waiting[comp.name] = time.monotonic()
             for name, since in list(waiting.items()):

@@ -61,7 +61,8 @@ def write_config(ctx: Context) -> Path:
             "autorestart=true",
             "startsecs=3",
             "startretries=5",
-            "stopwaitsecs=30",
+            f"stopsignal={comp.stop_signal}",
+            "stopwaitsecs=60",
             "stopasgroup=true",
             "killasgroup=true",
             "redirect_stderr=true",
@@ -137,6 +138,13 @@ class Supervisor:
             self.proxy.supervisor.startProcess(name, False)
         except xmlrpc.client.Fault as fault:
             if "ALREADY_STARTED" not in fault.faultString:
+                raise
+
+    def stop(self, name: str) -> None:
+        try:
+            self.proxy.supervisor.stopProcess(name, True)
+        except xmlrpc.client.Fault as fault:
+            if "NOT_RUNNING" not in fault.faultString:
                 raise
 
     def shutdown(self, timeout: float = 120) -> None:
