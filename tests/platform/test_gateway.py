@@ -21,9 +21,7 @@ def client(ca_file: str, public_dns: None) -> httpx.Client:
 
 class TestTls:
     @pytest.mark.parametrize("host", HOSTS)
-    def test_certificate_chain_validates_against_local_ca(
-        self, ctx: Context, ca_file: str, host: str
-    ) -> None:
+    def test_certificate_chain_validates_against_local_ca(self, ctx: Context, ca_file: str, host: str) -> None:
         context = ssl.create_default_context(cafile=ca_file)
         context.set_alpn_protocols(["h2", "http/1.1"])
         with (
@@ -62,9 +60,7 @@ class TestHeadersAndRoutes:
             "https://idp.keycloak.net:{port}/realms/bookstore/.well-known/openid-configuration",
         ],
     )
-    def test_security_headers_on_every_response(
-        self, client: httpx.Client, gateway_port: int, url: str
-    ) -> None:
+    def test_security_headers_on_every_response(self, client: httpx.Client, gateway_port: int, url: str) -> None:
         response = client.get(url.format(port=gateway_port))
         h = response.headers
         assert h["strict-transport-security"].startswith("max-age=")
@@ -73,9 +69,7 @@ class TestHeadersAndRoutes:
         assert h["referrer-policy"]
         assert "server" not in h or "nginx/" not in h["server"]
 
-    def test_ui_csp_forbids_inline_script_and_limits_connections(
-        self, client: httpx.Client, gateway_port: int
-    ) -> None:
+    def test_ui_csp_forbids_inline_script_and_limits_connections(self, client: httpx.Client, gateway_port: int) -> None:
         csp = client.get(f"https://myecom.net:{gateway_port}/").headers["content-security-policy"]
         directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
         assert directives["script-src"] == "'self'"
@@ -85,9 +79,7 @@ class TestHeadersAndRoutes:
             f"https://idp.keycloak.net:{gateway_port}",
         }
 
-    def test_storefront_serves_html_for_client_side_routes(
-        self, client: httpx.Client, gateway_port: int
-    ) -> None:
+    def test_storefront_serves_html_for_client_side_routes(self, client: httpx.Client, gateway_port: int) -> None:
         response = client.get(f"https://myecom.net:{gateway_port}/orders/123")
         assert response.status_code == 200 and "<html" in response.text.lower()
         assert response.http_version in ("HTTP/1.1", "HTTP/2")
@@ -97,10 +89,28 @@ class TestHeadersAndRoutes:
         assert response.status_code == 404
         assert response.json()["error"] == "not_found"
 
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/inven/reservations",
+            "/inven/reservations/0b4f6d4e-9c1a-4f51-8d57-8f3c1d2b9a10",
+            "/inven//reservations",
+            "/inven/%72eservations",
+            "/inven/metrics",
+            "/ecom/metrics",
+            "/inven/docs",
+        ],
+    )
+    def test_internal_and_operator_paths_are_not_routed(
+        self, client: httpx.Client, gateway_port: int, path: str
+    ) -> None:
+        for method in ("GET", "POST", "DELETE"):
+            response = client.request(method, f"https://api.service.net:{gateway_port}{path}", json={})
+            assert response.status_code == 404, (method, path)
+            assert response.json()["error"] == "not_found"
+
     def test_oversized_request_body_is_refused(self, client: httpx.Client, gateway_port: int) -> None:
-        response = client.post(
-            f"https://api.service.net:{gateway_port}/ecom/cart", content=b"x" * (2 * 1024 * 1024)
-        )
+        response = client.post(f"https://api.service.net:{gateway_port}/ecom/cart", content=b"x" * (2 * 1024 * 1024))
         assert response.status_code == 413
 
     def test_keycloak_admin_console_is_not_published(self, client: httpx.Client, gateway_port: int) -> None:
@@ -108,9 +118,7 @@ class TestHeadersAndRoutes:
             assert client.get(f"https://idp.keycloak.net:{gateway_port}{path}").status_code == 403
 
     def test_keycloak_admin_console_answers_on_loopback(self, ctx: Context) -> None:
-        response = httpx.get(
-            f"http://localhost:{ctx.port('KEYCLOAK_PORT')}/admin/master/console/", timeout=10
-        )
+        response = httpx.get(f"http://localhost:{ctx.port('KEYCLOAK_PORT')}/admin/master/console/", timeout=10)
         assert response.status_code == 200
 
     def test_keycloak_sees_forwarded_client_address(self, client: httpx.Client, gateway_port: int) -> None:
