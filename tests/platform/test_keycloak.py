@@ -162,6 +162,7 @@ class TestPkceLogin:
         assert "customer" in claims["realm_access"]["roles"]
         assert "admin" not in claims["realm_access"]["roles"]
         assert "bookstore-api" in claims["aud"]
+        assert 0 < claims["exp"] - claims["iat"] <= 300
 
     def test_admin_login_yields_token_with_admin_role(
         self, page: Page, ctx: Context, ui_origin: str, realm_url: str
@@ -202,9 +203,7 @@ class TestPkceLogin:
         )
         assert result["status"] == 400 and result["body"]["error"] == "invalid_grant"
 
-    def test_authorization_request_without_pkce_is_refused(
-        self, page: Page, ui_origin: str, realm_url: str
-    ) -> None:
+    def test_authorization_request_without_pkce_is_refused(self, page: Page, ui_origin: str, realm_url: str) -> None:
         params = httpx.QueryParams(
             {
                 "client_id": "ui-client",
