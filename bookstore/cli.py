@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 import time
@@ -82,6 +83,18 @@ def logs(
         _fail(f"no log yet at {path}")
     args = ["tail", "-n", str(lines), *(["-F"] if follow else []), str(path)]
     sys.exit(subprocess.call(args))
+
+
+@app.command("test-env", hidden=True)
+def test_env() -> None:
+    """Shell exports pointing the services' integration tests at disposable databases of the platform."""
+    ctx = platform.build_context(write_secrets=False)
+    redis = f"redis://:{ctx.env['REDIS_PASSWORD']}@127.0.0.1:{ctx.port('REDIS_PORT')}"
+    for service in ("ECOM", "INVENTORY"):
+        url = ctx.env[f"{service}_DATABASE_URL"]
+        print(f"export {service}_TEST_DATABASE_URL={shlex.quote(url + '_test')}")
+    print(f"export INVENTORY_TEST_REDIS_URL={shlex.quote(redis + '/14')}")
+    print(f"export ECOM_TEST_REDIS_URL={shlex.quote(redis + '/13')}")
 
 
 @app.command("_exec", hidden=True)

@@ -95,9 +95,7 @@ class Component:
 
     def fingerprint(self, ctx: Context) -> str:
         """What the process was started with; `up` restarts a running component whose fingerprint moved."""
-        digest = hashlib.sha256(
-            json.dumps([self.command(ctx), sorted(self.environment(ctx).items())]).encode()
-        )
+        digest = hashlib.sha256(json.dumps([self.command(ctx), sorted(self.environment(ctx).items())]).encode())
         for path in self.config_files(ctx):
             digest.update(path.read_bytes() if path.exists() else b"-")
         return digest.hexdigest()
@@ -252,6 +250,11 @@ class Postgres(Component):
                 conn.execute(sql.SQL("create database {} owner {}").format(_id(self.db), _id(owner)))
             conn.execute(sql.SQL("revoke connect on database {} from public").format(_id(self.db)))
             conn.execute(sql.SQL("grant connect on database {} to {}").format(_id(self.db), _id(owner)))
+            if self.logical:
+                # Application databases also get a disposable twin for the services' integration tests.
+                test_db = f"{self.db}_test"
+                if not conn.execute("select 1 from pg_database where datname = %s", (test_db,)).fetchone():
+                    conn.execute(sql.SQL("create database {} owner {}").format(_id(test_db), _id(owner)))
             if not self.logical:
                 return
             # Debezium's role: may stream changes and read (only read) what the owner creates.
@@ -262,9 +265,9 @@ class Postgres(Component):
             conn.execute(sql.SQL("grant usage on schema public to {}").format(_id(cdc)))
             conn.execute(sql.SQL("grant select on all tables in schema public to {}").format(_id(cdc)))
             conn.execute(
-                sql.SQL(
-                    "alter default privileges for role {} in schema public grant select on tables to {}"
-                ).format(_id(owner), _id(cdc))
+                sql.SQL("alter default privileges for role {} in schema public grant select on tables to {}").format(
+                    _id(owner), _id(cdc)
+                )
             )
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:
@@ -391,9 +394,7 @@ class Kafka(Component):
         from confluent_kafka.admin import AdminClient
 
         try:
-            md = AdminClient({"bootstrap.servers": self.bootstrap(ctx), "log_level": 0}).list_topics(
-                timeout=2
-            )
+            md = AdminClient({"bootstrap.servers": self.bootstrap(ctx), "log_level": 0}).list_topics(timeout=2)
             return bool(md.brokers)
         except Exception:  # noqa: BLE001 - any client error means "not ready yet"
             return False
@@ -505,9 +506,7 @@ class Keycloak(Component):
         # The realm file holds ${PLACEHOLDERS}, never secrets; Keycloak resolves them from our environment.
         for stale in import_dir.glob("*.json"):
             stale.unlink()
-        shutil.copy(
-            ctx.paths.deploy / "keycloak" / "realm-bookstore.json", import_dir / "realm-bookstore.json"
-        )
+        shutil.copy(ctx.paths.deploy / "keycloak" / "realm-bookstore.json", import_dir / "realm-bookstore.json")
 
     def command(self, ctx: Context) -> list[str]:
         return [str(ctx.keycloak_home / "bin" / "kc.sh"), "start", "--optimized", "--import-realm"]
@@ -562,8 +561,7 @@ class Keycloak(Component):
         return [
             (
                 "keycloak",
-                f"{self.public_url(ctx)}/realms/bookstore  (users: $BOOKSTORE_CUSTOMER_*, "
-                "$BOOKSTORE_ADMIN_*)",
+                f"{self.public_url(ctx)}/realms/bookstore  (users: $BOOKSTORE_CUSTOMER_*, $BOOKSTORE_ADMIN_*)",
             ),
             (
                 "keycloak admin",
@@ -684,9 +682,57 @@ class PgAdmin(Component):
             return False
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:
-        return [
-            ("pgadmin", f"http://localhost:{ctx.port(self.port_var)}  ($PGADMIN_EMAIL, $PGADMIN_PASSWORD)")
-        ]
+        return [("pgadmin", f"http://localhost:{ctx.port(self.port_var)}  ($PGADMIN_EMAIL, $PGADMIN_PASSWORD)")]
+
+
+# --------------------------------------------------------------------------------------------------
+# Application services (FastAPI, from this repository's uv workspace)
+
+
+@dataclass
+class InventoryService(Component):
+    def base_url(self, ctx: Context) -> str:
+        return f"http://127.0.0.1:{ctx.port(self.port_var)}/inven"
+
+    def command(self, ctx: Context) -> list[str]:
+        return [str(ctx.venv_bin / "inventory-service")]
+
+    def environment(self, ctx: Context) -> dict[str, str]:
+        gw, env = ctx.port("GATEWAY_PORT"), ctx.env
+        return {
+            "INVENTORY_DATABASE_URL": env["INVENTORY_DATABASE_URL"],
+            "INVENTORY_REDIS_URL": f"redis://:{env['REDIS_PASSWORD']}@127.0.0.1:{ctx.port('REDIS_PORT')}/1",
+            "INVENTORY_KAFKA_BOOTSTRAP": f"127.0.0.1:{ctx.port('KAFKA_PORT')}",
+            "INVENTORY_OIDC_ISSUER": f"https://idp.keycloak.net:{gw}/realms/bookstore",
+            "INVENTORY_OIDC_JWKS_URL": (
+                f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}/realms/bookstore/protocol/openid-connect/certs"
+            ),
+            "INVENTORY_EXPIRY_INTERVAL_SECONDS": "10",
+            "INVENTORY_HOST": "127.0.0.1",
+            "INVENTORY_PORT": str(ctx.port(self.port_var)),
+        }
+
+    def is_ready(self, ctx: Context) -> bool:
+        try:
+            return httpx.get(f"{self.base_url(ctx)}/health/ready", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def after_ready(self, ctx: Context) -> None:
+        from bookstore import connectors
+
+        # The outbox publication is created by the superuser; Debezium's role may only read it.
+        db = BY_NAME["inventory-db"]
+        assert isinstance(db, Postgres)
+        with psycopg.connect(db.admin_dsn(ctx, "inventory"), autocommit=True) as conn:
+            if not conn.execute("select 1 from pg_publication where pubname = 'inventory_outbox'").fetchone():
+                conn.execute("create publication inventory_outbox for table public.outbox")
+        connectors.register(
+            ctx, "inventory-outbox", connectors.render(ctx, "inventory-outbox.json.j2", port=db.ports(ctx)[0])
+        )
+
+    def urls(self, ctx: Context) -> list[tuple[str, str]]:
+        return [("inventory service", f"{self.base_url(ctx)}/docs  (metrics: {self.base_url(ctx)}/metrics)")]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -716,6 +762,9 @@ COMPONENTS: list[Component] = [
     ),
     Gateway(name="gateway", port_var="GATEWAY_PORT"),
     PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
+    InventoryService(
+        name="inventory", port_var="INVENTORY_SERVICE_PORT", depends=("inventory-db", "redis", "kafka-connect")
+    ),
 ]
 
 BY_NAME = {c.name: c for c in COMPONENTS}

@@ -157,19 +157,14 @@ def up(ctx: Context, console: Console) -> float:
                 state = sup.info(name)["statename"]
                 elapsed = time.monotonic() - since
                 if state in ("FATAL", "EXITED", "STOPPED") or elapsed > comp.ready_timeout:
-                    why = (
-                        f"state {state}"
-                        if elapsed <= comp.ready_timeout
-                        else f"not ready after {elapsed:.0f}s"
-                    )
+                    why = f"state {state}" if elapsed <= comp.ready_timeout else f"not ready after {elapsed:.0f}s"
                     raise PlatformError(
                         f"{name} failed to start ({why}); last lines of {ctx.paths.log / (name + '.log')}:\n"
                         + _log_tail(ctx, name)
                     )
             if waiting:
                 status.update(
-                    "waiting for "
-                    + ", ".join(f"{n} ({time.monotonic() - t:.0f}s)" for n, t in waiting.items())
+                    "waiting for " + ", ".join(f"{n} ({time.monotonic() - t:.0f}s)" for n, t in waiting.items())
                 )
                 time.sleep(0.5)
     return time.monotonic() - started_at

@@ -62,9 +62,7 @@ def ensure_apt(console: Console) -> None:
     console.print(f"[bold]apt[/] installing {', '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], check=True, env=env
-    )
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing], check=True, env=env)
     still = missing_packages()
     if still:
         raise PrerequisiteError(f"apt-get finished but these are still missing: {', '.join(still)}")

@@ -31,9 +31,7 @@ def _covers(cert_path: Path, hosts: tuple[str, ...]) -> bool:
         return False
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     names = set(
-        cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
-            x509.DNSName
-        )
+        cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
     )
     remaining = cert.not_valid_after_utc - dt.datetime.now(dt.UTC)
     return set(hosts) <= names and remaining > dt.timedelta(days=30)

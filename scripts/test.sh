@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# `make test`: provision, start the platform (once; tests share it), run every test suite.
+# `make test`: provision, start the platform (once; every suite shares it), run every test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/bootstrap.sh up
-
+# Disposable twins of the service databases (and Redis db numbers) for the services' own integration tests.
+eval "$(.venv/bin/bookstore test-env)"
 export COLUMNS=200
-set +e
-.venv/bin/pytest tests "$@"
-rc=$?
-set -e
-if [ "$rc" -eq 5 ]; then
-  echo "make test: pytest collected no tests; that is a failure, not a pass" >&2
-  exit 1
-fi
-exit "$rc"
+
+status=0
+run_suite() {
+  local rc=0
+  "$@" || rc=$?
+  if [ "$rc" -eq 5 ]; then
+    echo "make test: '$*' collected no tests; that is a failure, not a pass" >&2
+    rc=1
+  fi
+  if [ "$rc" -ne 0 ]; then status=$rc; fi
+}
+
+run_suite .venv/bin/pytest -c services/inventory/pyproject.toml --rootdir services/inventory services/inventory/tests
+run_suite .venv/bin/pytest tests "$@"
+exit "$status"

@@ -44,9 +44,7 @@ def public_dns() -> Iterator[None]:
 
 def _gateway_spki_hash(ctx: Context) -> str:
     cert = x509.load_pem_x509_certificate((ctx.paths.tls / "gateway.pem").read_bytes())
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 

@@ -17,9 +17,7 @@ def _is_loopback(ip: str) -> bool:
 
 class TestKafkaConnect:
     def test_debezium_postgres_plugin_is_listed(self, ctx: Context) -> None:
-        plugins = httpx.get(
-            f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connector-plugins", timeout=10
-        ).json()
+        plugins = httpx.get(f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connector-plugins", timeout=10).json()
         postgres = [p for p in plugins if p["class"] == "io.debezium.connector.postgresql.PostgresConnector"]
         assert postgres and postgres[0]["type"] == "source"
         assert postgres[0]["version"].startswith("3.4.")
@@ -30,9 +28,7 @@ class TestKafkaConnect:
         root = httpx.get(f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/", timeout=10).json()
         assert root["kafka_cluster_id"] == ctx.env["KAFKA_CLUSTER_ID"]
         topics = (
-            AdminClient({"bootstrap.servers": f"127.0.0.1:{ctx.port('KAFKA_PORT')}"})
-            .list_topics(timeout=10)
-            .topics
+            AdminClient({"bootstrap.servers": f"127.0.0.1:{ctx.port('KAFKA_PORT')}"}).list_topics(timeout=10).topics
         )
         assert {"_connect-configs", "_connect-offsets", "_connect-status"} <= set(topics)
 

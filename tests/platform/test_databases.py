@@ -56,9 +56,9 @@ class TestDatabases:
             f"password={ctx.env[f'{db.upper()}_CDC_PASSWORD']} connect_timeout=5"
         )
         with psycopg.connect(dsn) as conn:
-            assert conn.execute(
-                "select rolreplication from pg_roles where rolname = current_user"
-            ).fetchone() == (True,)
+            assert conn.execute("select rolreplication from pg_roles where rolname = current_user").fetchone() == (
+                True,
+            )
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("create table cdc_must_not_write (id int)")
 

@@ -17,9 +17,7 @@ def _bootstrap(ctx: Context) -> str:
 class TestKafka:
     def test_platform_topics_and_their_dlqs_exist(self, ctx: Context) -> None:
         topics = AdminClient({"bootstrap.servers": _bootstrap(ctx)}).list_topics(timeout=10).topics
-        assert {"order.created", "inventory.updated", "order.created.dlq", "inventory.updated.dlq"} <= set(
-            topics
-        )
+        assert {"order.created", "inventory.updated", "order.created.dlq", "inventory.updated.dlq"} <= set(topics)
         assert set(TOPICS) <= set(topics)
 
     def test_producing_to_unknown_topic_fails_and_creates_nothing(self, ctx: Context) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import secrets
 import ssl
 from collections.abc import Iterator
@@ -12,6 +10,7 @@ import httpx
 import pytest
 
 from bookstore.components import Context
+from tests.tokens import pkce_pair, submit_login_form
 
 
 @pytest.fixture
@@ -55,23 +54,10 @@ def throwaway_user(admin_api: httpx.Client) -> Iterator[tuple[str, str]]:
     admin_api.delete(f"/users/{user_id}")
 
 
-def _form_login(gateway_port: int, ca_file: str, username: str, password: str) -> httpx.Response:
-    """Keycloak's login form, submitted as a browser would; returns the response to the POST."""
-    realm = f"https://idp.keycloak.net:{gateway_port}/realms/bookstore"
-    with httpx.Client(verify=ssl.create_default_context(cafile=ca_file), timeout=10) as client:
-        page = client.get(
-            f"{realm}/protocol/openid-connect/auth",
-            params={
-                "client_id": "ui-client",
-                "response_type": "code",
-                "scope": "openid",
-                "redirect_uri": f"https://myecom.net:{gateway_port}/callback",
-                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                "code_challenge_method": "S256",
-            },
-        )
-        action = html.unescape(re.search(r'action="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
-        return client.post(action, data={"username": username, "password": password, "credentialId": ""})
+def _form_login(ctx: Context, username: str, password: str) -> httpx.Response:
+    tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
+    with httpx.Client(verify=tls, timeout=10) as client:
+        return submit_login_form(ctx, client, username, password, pkce_pair()[1])
 
 
 def _logged_in(response: httpx.Response, gateway_port: int) -> bool:
@@ -82,15 +68,15 @@ def _logged_in(response: httpx.Response, gateway_port: int) -> bool:
 
 class TestBruteForceProtection:
     def test_account_is_locked_after_repeated_failures(
-        self, throwaway_user: tuple[str, str], gateway_port: int, ca_file: str, public_dns: None
+        self, ctx: Context, throwaway_user: tuple[str, str], gateway_port: int, public_dns: None
     ) -> None:
         username, password = throwaway_user
-        assert _logged_in(_form_login(gateway_port, ca_file, username, password), gateway_port)
+        assert _logged_in(_form_login(ctx, username, password), gateway_port)
         for _ in range(5):
-            failed = _form_login(gateway_port, ca_file, username, "wrong-" + password)
+            failed = _form_login(ctx, username, "wrong-" + password)
             assert failed.status_code == 200 and not _logged_in(failed, gateway_port)
         # The right password no longer works while the temporary lockout lasts.
-        locked = _form_login(gateway_port, ca_file, username, password)
+        locked = _form_login(ctx, username, password)
         assert not _logged_in(locked, gateway_port)
 
 

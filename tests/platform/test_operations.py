@@ -58,11 +58,7 @@ class TestCrashRecovery:
         old_pid = sup.info("redis")["pid"]
         os.kill(old_pid, signal.SIGKILL)
         new_pid = _wait(
-            lambda: (
-                (info := sup.info("redis"))["statename"] == "RUNNING"
-                and info["pid"] != old_pid
-                and info["pid"]
-            ),
+            lambda: (info := sup.info("redis"))["statename"] == "RUNNING" and info["pid"] != old_pid and info["pid"],
             timeout=30,
             what="supervisor to restart redis",
         )
@@ -132,8 +128,6 @@ class TestStatusAndLogs:
 
 class TestPgAdmin:
     def test_login_page_answers(self, ctx: Context) -> None:
-        response = httpx.get(
-            f"http://localhost:{ctx.port('PGADMIN_PORT')}/login", timeout=10, follow_redirects=True
-        )
+        response = httpx.get(f"http://localhost:{ctx.port('PGADMIN_PORT')}/login", timeout=10, follow_redirects=True)
         assert response.status_code == 200
         assert "pgAdmin" in response.text

@@ -20,8 +20,6 @@ class TestRedis:
             client.ping()
 
     def test_password_from_secrets_reads_and_writes(self, ctx: Context) -> None:
-        client = redis.Redis(
-            host="127.0.0.1", port=ctx.port("REDIS_PORT"), password=ctx.env["REDIS_PASSWORD"]
-        )
+        client = redis.Redis(host="127.0.0.1", port=ctx.port("REDIS_PORT"), password=ctx.env["REDIS_PASSWORD"])
         client.set("bookstore:test:auth", "ok", ex=30)
         assert client.get("bookstore:test:auth") == b"ok"

@@ -24,9 +24,7 @@ class TestMissingPrerequisites:
         assert "redis-server" in str(err.value)
         assert "sudo apt-get install -y" in str(err.value)
 
-    def test_cli_exits_non_zero_with_the_install_command(
-        self, monkeypatch: pytest.MonkeyPatch, tmp_path
-    ) -> None:
+    def test_cli_exits_non_zero_with_the_install_command(self, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         monkeypatch.setenv("BOOKSTORE_VAR_DIR", str(tmp_path / "var"))
         monkeypatch.setattr(provision.os, "geteuid", lambda: 1000)
         real_which = provision.shutil.which

@@ -23,9 +23,9 @@ class TestTls:
         (ca,) = _load(tmp_path / "ca.pem")
         assert chained_ca == ca
         leaf.verify_directly_issued_by(ca)
-        names = leaf.extensions.get_extension_for_class(
-            x509.SubjectAlternativeName
-        ).value.get_values_for_type(x509.DNSName)
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.DNSName
+        )
         assert set(HOSTS) <= set(names)
         assert leaf.not_valid_after_utc - dt.datetime.now(dt.UTC) <= dt.timedelta(days=398)
 

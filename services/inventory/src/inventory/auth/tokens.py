@@ -1,0 +1,86 @@
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from inventory.auth.exceptions import InvalidToken
+from inventory.auth.jwks import JwksCache
+
+ALGORITHM = "RS256"  # Keycloak's default; anything else (none, HS*) is refused before key lookup
+
+
+def _roles(container: Any) -> frozenset[str]:
+    roles = container.get("roles") if isinstance(container, dict) else None
+    return frozenset(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else frozenset()
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    username: str | None = None
+    realm_roles: frozenset[str] = frozenset()
+    client_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str:
+        """How stock movements name whoever made the change."""
+        return self.username or self.subject
+
+    def has_client_role(self, client: str, role: str) -> bool:
+        return role in self.client_roles.get(client, frozenset())
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any]) -> "Principal":
+        resource_access = claims.get("resource_access")
+        clients = resource_access if isinstance(resource_access, dict) else {}
+        # Keycloak may omit `sub` (no "basic" scope); the client id still identifies a service account.
+        subject = claims.get("sub") or claims.get("azp") or claims.get("client_id")
+        if not isinstance(subject, str) or not subject:
+            raise InvalidToken("token identifies no subject")
+        username = claims.get("preferred_username")
+        return cls(
+            subject=subject,
+            username=username if isinstance(username, str) else None,
+            realm_roles=_roles(claims.get("realm_access")),
+            client_roles={name: _roles(access) for name, access in clients.items()},
+        )
+
+
+class TokenValidator:
+    def __init__(self, keys: JwksCache, *, issuer: str, audience: str, leeway: int = 30) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._leeway = leeway
+
+    async def validate(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("malformed token") from exc
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"tokens must be signed with {ALGORITHM}")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("token header has no key id")
+        key = await self._keys.get_key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                audience=self._audience,
+                leeway=self._leeway,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("token expired") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken("token issued by an untrusted issuer") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise InvalidToken("token not intended for this API") from exc
+        except jwt.PyJWTError as exc:
+            raise InvalidToken("invalid token") from exc
+        return Principal.from_claims(claims)

@@ -1,0 +1,93 @@
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from redis.asyncio import Redis
+
+from inventory.admin.router import router as admin_router
+from inventory.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
+from inventory.auth.tokens import TokenValidator
+from inventory.config import API_PREFIX, Settings, get_settings
+from inventory.db import create_engine, create_sessionmaker
+from inventory.errors import register_error_handlers
+from inventory.events.consumer import OrderCreatedConsumer
+from inventory.health.router import router as health_router
+from inventory.middleware import RequestContextMiddleware
+from inventory.ratelimit import RateLimiter
+from inventory.reservations.expiry import run_expiry_loop
+from inventory.reservations.router import router as reservations_router
+from inventory.stock.router import router as stock_router
+
+
+def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        app.state.rate_limiter = RateLimiter(redis)
+        app.state.token_validator = TokenValidator(
+            JwksCache(
+                jwks_fetcher or http_jwks_fetcher(settings.oidc_jwks_url),
+                min_refresh_seconds=settings.jwks_min_refresh_seconds,
+                max_age_seconds=settings.jwks_max_age_seconds,
+            ),
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            leeway=settings.jwt_leeway_seconds,
+        )
+        consumer = (
+            OrderCreatedConsumer(app.state.sessionmaker, bootstrap=settings.kafka_bootstrap)
+            if settings.consumer_enabled
+            else None
+        )
+        app.state.consumer = consumer
+        consuming = asyncio.create_task(consumer.run()) if consumer else None
+        expiry = asyncio.create_task(
+            run_expiry_loop(
+                app.state.sessionmaker,
+                interval_seconds=settings.expiry_interval_seconds,
+                batch_size=settings.expiry_batch_size,
+            )
+        )
+        try:
+            yield
+        finally:
+            for task in (expiry, consuming):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Inventory service",
+        version="0.1.0",
+        description="Stock levels, atomic reservations with expiry, and inventory.updated events.",
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    register_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "PUT", "POST"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+        expose_headers=["Retry-After", "X-Request-Id"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    for router in (stock_router, reservations_router, admin_router, health_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,49 @@
+import uuid
+
+from fastapi import APIRouter, Depends, Response, status
+
+from inventory.auth.dependencies import ReservingClient
+from inventory.config import API_PREFIX, SettingsDep
+from inventory.db import SessionDep
+from inventory.errors import error_responses
+from inventory.ratelimit import rate_limit
+from inventory.reservations import service
+from inventory.reservations.schemas import ReservationCreate, ReservationRead
+from inventory.stock.schemas import StockConflictResponse
+
+router = APIRouter(
+    prefix=f"{API_PREFIX}/reservations", tags=["reservations (internal)"], dependencies=[Depends(rate_limit)]
+)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReservationRead,
+    responses={
+        200: {"model": ReservationRead, "description": "Replay of an earlier identical request"},
+        409: {
+            "model": StockConflictResponse,
+            "description": "insufficient_stock (naming each short line) or reservation_conflict",
+        },
+        **error_responses(400, 401, 403, 404, 422, 429),
+    },
+)
+async def create_reservation(
+    body: ReservationCreate, session: SessionDep, client: ReservingClient, response: Response, settings: SettingsDep
+) -> ReservationRead:
+    """Reserve every line of an order atomically (ecom service account only); idempotent per order_id."""
+    result = await service.reserve(session, body, ttl_seconds=settings.reservation_ttl_seconds, actor=client.actor)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return result.reservation
+
+
+@router.delete(
+    "/{order_id}",
+    response_model=ReservationRead,
+    responses=error_responses(401, 403, 404, 409, 422, 429),
+)
+async def release_reservation(order_id: uuid.UUID, session: SessionDep, client: ReservingClient) -> ReservationRead:
+    """Release a held reservation and restore its stock; idempotent."""
+    return await service.release(session, order_id, actor=client.actor)

@@ -1,0 +1,161 @@
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.metrics import RESERVATIONS
+from inventory.models import Reservation, ReservationStatus
+from inventory.outbox import repository as processed_events
+from inventory.reservations import repository
+from inventory.reservations.exceptions import (
+    ReservationCommitted,
+    ReservationConflict,
+    ReservationNotFound,
+    ReservationNotHeld,
+)
+from inventory.reservations.schemas import ReservationCreate, ReservationRead
+from inventory.stock import repository as stock_repository
+from inventory.stock import service as stock_service
+from inventory.stock.exceptions import BookNotFound, InsufficientStock
+from inventory.stock.schemas import ShortLine, StockChangeReason
+
+EXPIRY_ACTOR = "system:expiry"
+
+
+@dataclass(frozen=True)
+class ReserveResult:
+    reservation: ReservationRead
+    created: bool
+
+
+class CommitOutcome(StrEnum):
+    COMMITTED = "committed"
+    ALREADY_COMMITTED = "already_committed"
+    DUPLICATE_EVENT = "duplicate_event"
+
+
+async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seconds: int, actor: str) -> ReserveResult:
+    """Hold every line's quantity or none of them; a replay of the same order returns the first result."""
+    request_hash = request.request_hash()
+    expires_at = await repository.insert_held(
+        session, order_id=request.order_id, request_hash=request_hash, ttl=timedelta(seconds=ttl_seconds)
+    )
+    if expires_at is None:
+        existing = await repository.get(session, request.order_id)
+        assert existing is not None  # reservations are never deleted
+        if existing.request_hash != request_hash:
+            RESERVATIONS.labels("conflict").inc()
+            raise ReservationConflict(request.order_id)
+        RESERVATIONS.labels("replayed").inc()
+        return ReserveResult(ReservationRead.model_validate(existing), created=False)
+
+    # Lines are sorted by book_id, the lock order every stock writer uses.
+    levels = await stock_repository.lock(session, [line.book_id for line in request.items])
+    unknown = [line.book_id for line in request.items if line.book_id not in levels]
+    if unknown:
+        RESERVATIONS.labels("unknown_book").inc()
+        raise BookNotFound(unknown)
+    short = [
+        ShortLine(book_id=line.book_id, requested=line.quantity, available=levels[line.book_id].available)
+        for line in request.items
+        if levels[line.book_id].available < line.quantity
+    ]
+    if short:
+        RESERVATIONS.labels("insufficient_stock").inc()
+        raise InsufficientStock(short)
+
+    for line in request.items:
+        previous = levels[line.book_id].available
+        await stock_repository.change(
+            session, line.book_id, available_delta=-line.quantity, reserved_delta=line.quantity
+        )
+        await stock_service.record_change(
+            session,
+            book_id=line.book_id,
+            previous_available=previous,
+            new_available=previous - line.quantity,
+            reason=StockChangeReason.RESERVE,
+            actor=actor,
+            order_id=request.order_id,
+        )
+    await repository.insert_lines(session, request.order_id, [(line.book_id, line.quantity) for line in request.items])
+    RESERVATIONS.labels("created").inc()
+    reservation = ReservationRead(
+        order_id=request.order_id, status=ReservationStatus.HELD, items=request.items, expires_at=expires_at
+    )
+    return ReserveResult(reservation, created=True)
+
+
+async def release(session: AsyncSession, order_id: uuid.UUID, *, actor: str) -> ReservationRead:
+    """Return a held reservation's stock; releasing a released or expired one changes nothing."""
+    reservation = await repository.get(session, order_id, for_update=True)
+    if reservation is None:
+        raise ReservationNotFound(order_id)
+    if reservation.status == ReservationStatus.COMMITTED:
+        raise ReservationCommitted(order_id)
+    if reservation.status == ReservationStatus.HELD:
+        await _restore(session, [reservation], reason=StockChangeReason.RELEASE, actor=actor)
+        await repository.set_status(session, [order_id], ReservationStatus.RELEASED)
+        RESERVATIONS.labels("released").inc()
+    return ReservationRead.model_validate(reservation)
+
+
+async def expire_reservations(session: AsyncSession, *, limit: int = 100) -> int:
+    """Release up to `limit` held reservations past their expiry; returns how many.
+
+    SKIP LOCKED lets several instances sweep at once without waiting for, or double-releasing,
+    each other's rows; a reservation being released or committed right now is skipped too."""
+    claimed = await repository.claim_expired(session, limit=limit)
+    if claimed:
+        await _restore(session, claimed, reason=StockChangeReason.EXPIRE, actor=EXPIRY_ACTOR)
+        await repository.set_status(session, [r.order_id for r in claimed], ReservationStatus.EXPIRED)
+        RESERVATIONS.labels("expired").inc(len(claimed))
+    return len(claimed)
+
+
+async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+    """Turn a held reservation into a sale (for the order.created consumer); idempotent by event id.
+
+    The reserved units leave the store, so `reserved` drops while `available` stays as it is: no
+    stock movement and no inventory.updated event."""
+    if not await processed_events.mark_processed(session, event_id):
+        return CommitOutcome.DUPLICATE_EVENT
+    reservation = await repository.get(session, order_id, for_update=True)
+    if reservation is None:
+        raise ReservationNotFound(order_id)
+    if reservation.status == ReservationStatus.COMMITTED:
+        return CommitOutcome.ALREADY_COMMITTED
+    if reservation.status != ReservationStatus.HELD:
+        raise ReservationNotHeld(order_id, reservation.status)
+    await stock_repository.lock(session, [line.book_id for line in reservation.lines])
+    for line in reservation.lines:
+        await stock_repository.change(session, line.book_id, reserved_delta=-line.quantity)
+    await repository.set_status(session, [order_id], ReservationStatus.COMMITTED)
+    RESERVATIONS.labels("committed").inc()
+    return CommitOutcome.COMMITTED
+
+
+async def _restore(
+    session: AsyncSession, reservations: Sequence[Reservation], *, reason: StockChangeReason, actor: str
+) -> None:
+    """Move the reservations' units from reserved back to available, one movement per book and order."""
+    levels = await stock_repository.lock(session, [line.book_id for r in reservations for line in r.lines])
+    for reservation in reservations:
+        for line in reservation.lines:
+            previous = levels[line.book_id].available
+            await stock_repository.change(
+                session, line.book_id, available_delta=line.quantity, reserved_delta=-line.quantity
+            )
+            levels[line.book_id].available = previous + line.quantity
+            await stock_service.record_change(
+                session,
+                book_id=line.book_id,
+                previous_available=previous,
+                new_available=previous + line.quantity,
+                reason=reason,
+                actor=actor,
+                order_id=reservation.order_id,
+            )

@@ -1,0 +1,88 @@
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.models import Stock, StockMovement
+from inventory.stock.schemas import StockLevel
+
+
+async def get(session: AsyncSession, book_id: uuid.UUID) -> Stock | None:
+    return await session.get(Stock, book_id)
+
+
+async def list_by_ids(session: AsyncSession, book_ids: Sequence[uuid.UUID]) -> Sequence[Stock]:
+    result = await session.scalars(select(Stock).where(Stock.book_id.in_(book_ids)).order_by(Stock.book_id))
+    return result.all()
+
+
+async def page(session: AsyncSession, *, offset: int, limit: int) -> tuple[Sequence[Stock], int]:
+    total = await session.scalar(select(func.count()).select_from(Stock))
+    result = await session.scalars(select(Stock).order_by(Stock.book_id).offset(offset).limit(limit))
+    return result.all(), total or 0
+
+
+async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StockLevel]:
+    """Row-lock the books' stock in book_id order and return their levels.
+
+    Every writer locks stock rows through here, in the same order, so concurrent transactions
+    touching overlapping books queue up instead of deadlocking."""
+    result = await session.execute(
+        select(Stock.book_id, Stock.available, Stock.reserved)
+        .where(Stock.book_id.in_(sorted(set(book_ids))))
+        .order_by(Stock.book_id)
+        .with_for_update()
+    )
+    return {row.book_id: StockLevel(available=row.available, reserved=row.reserved) for row in result}
+
+
+async def change(
+    session: AsyncSession, book_id: uuid.UUID, *, available_delta: int = 0, reserved_delta: int = 0
+) -> Stock:
+    result = await session.scalars(
+        update(Stock)
+        .where(Stock.book_id == book_id)
+        .values(
+            available=Stock.available + available_delta,
+            reserved=Stock.reserved + reserved_delta,
+            updated_at=func.now(),
+        )
+        .returning(Stock),
+        execution_options={"populate_existing": True},
+    )
+    return result.one()
+
+
+async def insert_movement(
+    session: AsyncSession,
+    *,
+    id: uuid.UUID,
+    book_id: uuid.UUID,
+    delta: int,
+    reason: str,
+    actor: str,
+    order_id: uuid.UUID | None = None,
+    note: str | None = None,
+    created_at: datetime | None = None,
+) -> None:
+    values = {"id": id, "book_id": book_id, "delta": delta, "reason": reason, "actor": actor}
+    values |= {"order_id": order_id, "note": note}
+    if created_at is not None:
+        values["created_at"] = created_at
+    await session.execute(insert(StockMovement).values(**values))
+
+
+async def insert_missing(session: AsyncSession, levels: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    """Insert stock rows for books that have none; return the ones inserted with their level."""
+    if not levels:
+        return {}
+    result = await session.execute(
+        insert(Stock)
+        .values([{"book_id": book_id, "available": n, "reserved": 0} for book_id, n in levels.items()])
+        .on_conflict_do_nothing(index_elements=[Stock.book_id])
+        .returning(Stock.book_id, Stock.available)
+    )
+    return {row.book_id: row.available for row in result}

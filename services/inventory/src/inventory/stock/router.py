@@ -1,0 +1,23 @@
+from fastapi import APIRouter, Depends
+
+from inventory.config import API_PREFIX
+from inventory.db import SessionDep
+from inventory.errors import error_responses
+from inventory.ratelimit import rate_limit
+from inventory.stock import service
+from inventory.stock.dependencies import BookIds, ValidStock
+from inventory.stock.schemas import StockRead
+
+router = APIRouter(prefix=f"{API_PREFIX}/stock", tags=["stock"], dependencies=[Depends(rate_limit)])
+
+
+@router.get("", response_model=list[StockRead], responses=error_responses(422, 429))
+async def list_stock(session: SessionDep, ids: BookIds) -> list[StockRead]:
+    """Stock of several books (for catalog badges); unknown ids are left out."""
+    return [StockRead.model_validate(s) for s in await service.list_stock(session, ids)]
+
+
+@router.get("/{book_id}", response_model=StockRead, responses=error_responses(404, 422, 429))
+async def get_stock(stock: ValidStock) -> StockRead:
+    """Stock of one book."""
+    return StockRead.model_validate(stock)

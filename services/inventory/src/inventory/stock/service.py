@@ -1,0 +1,72 @@
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.models import Stock
+from inventory.outbox import service as outbox
+from inventory.outbox.schemas import OutboxMessage
+from inventory.stock import repository
+from inventory.stock.exceptions import BookNotFound
+from inventory.stock.schemas import InventoryUpdated, StockChangeReason
+
+AGGREGATE_TYPE = "inventory"
+EVENT_TYPE = "inventory.updated"
+
+
+async def get_stock(session: AsyncSession, book_id: uuid.UUID) -> Stock:
+    stock = await repository.get(session, book_id)
+    if stock is None:
+        raise BookNotFound([book_id])
+    return stock
+
+
+async def list_stock(session: AsyncSession, book_ids: Sequence[uuid.UUID]) -> Sequence[Stock]:
+    return await repository.list_by_ids(session, book_ids)
+
+
+async def record_change(
+    session: AsyncSession,
+    *,
+    book_id: uuid.UUID,
+    previous_available: int,
+    new_available: int,
+    reason: StockChangeReason,
+    actor: str,
+    order_id: uuid.UUID | None = None,
+    note: str | None = None,
+) -> InventoryUpdated:
+    """Write the stock_movement row and its inventory.updated outbox event (same id, same transaction)."""
+    event = InventoryUpdated(
+        event_id=uuid.uuid4(),
+        book_id=book_id,
+        previous_available=previous_available,
+        new_available=new_available,
+        delta=new_available - previous_available,
+        reason=reason,
+        order_id=order_id,
+        occurred_at=datetime.now(UTC),
+    )
+    await repository.insert_movement(
+        session,
+        id=event.event_id,
+        book_id=book_id,
+        delta=event.delta,
+        reason=reason,
+        actor=actor,
+        order_id=order_id,
+        note=note,
+        created_at=event.occurred_at,
+    )
+    await outbox.enqueue(
+        session,
+        OutboxMessage(
+            id=event.event_id,
+            aggregatetype=AGGREGATE_TYPE,
+            aggregateid=str(book_id),
+            type=EVENT_TYPE,
+            payload=event.model_dump(mode="json"),
+        ),
+    )
+    return event

@@ -1,0 +1,293 @@
+"""The running inventory service with real Keycloak tokens, Kafka and the Debezium outbox connector."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
+
+from bookstore.components import Context
+from bookstore.config import ROOT
+from tests.tokens import admin_token, customer_token, service_token
+
+CATALOG = json.loads((ROOT / "data" / "catalog" / "books.json").read_text())
+BOOKS = [uuid.UUID(b["id"]) for b in CATALOG]
+EVENT_FIELDS = {
+    "event_id",
+    "book_id",
+    "previous_available",
+    "new_available",
+    "delta",
+    "reason",
+    "order_id",
+    "occurred_at",
+}
+
+
+@pytest.fixture(scope="module")
+def inven(ctx: Context) -> str:
+    return f"http://127.0.0.1:{ctx.port('INVENTORY_SERVICE_PORT')}/inven"
+
+
+@pytest.fixture(scope="module")
+def ecom_auth(ctx: Context) -> dict[str, str]:
+    return {"Authorization": f"Bearer {service_token(ctx, 'ecom-service')}"}
+
+
+@pytest.fixture(scope="module")
+def admin_auth(ctx: Context) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token(ctx)}"}
+
+
+@pytest.fixture(scope="module")
+def customer_auth(ctx: Context) -> dict[str, str]:
+    return {"Authorization": f"Bearer {customer_token(ctx)}"}
+
+
+@pytest.fixture
+def stocked(inven: str, admin_auth: dict[str, str]) -> Callable[[int, int], uuid.UUID]:
+    """Sets book number `index` of the catalog to `units` available, through the admin API."""
+
+    def set_stock(index: int, units: int) -> uuid.UUID:
+        book = BOOKS[index]
+        response = httpx.put(f"{inven}/admin/stock/{book}", json={"available": units}, headers=admin_auth)
+        assert response.status_code == 200, response.text
+        return book
+
+    return set_stock
+
+
+def _bootstrap(ctx: Context) -> str:
+    return f"127.0.0.1:{ctx.port('KAFKA_PORT')}"
+
+
+class TopicReader:
+    """Reads what a topic received after the reader was opened."""
+
+    def __init__(self, ctx: Context, topic: str) -> None:
+        self.consumer = Consumer(
+            {"bootstrap.servers": _bootstrap(ctx), "group.id": f"test-{uuid.uuid4().hex}", "enable.auto.commit": False}
+        )
+        partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        starts = []
+        for p in partitions:
+            _low, high = self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            starts.append(TopicPartition(topic, p, high))
+        self.consumer.assign(starts)
+
+    def read_until(
+        self, done: Callable[[list[Message]], bool], timeout: float = 30, settle: float = 3
+    ) -> list[Message]:
+        """Read until `done`, then keep listening `settle` seconds so a duplicate would be seen too."""
+        seen: list[Message] = []
+        deadline, settled_at = time.monotonic() + timeout, None
+        while settled_at is None or time.monotonic() < settled_at:
+            if settled_at is None and time.monotonic() > deadline:
+                raise AssertionError(f"timed out; got {[m.value() for m in seen]}")
+            msg = self.consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                seen.append(msg)
+            if settled_at is None and done(seen):
+                settled_at = time.monotonic() + settle
+        return seen
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+@pytest.fixture
+def inventory_updates(ctx: Context) -> Iterator[TopicReader]:
+    reader = TopicReader(ctx, "inventory.updated")
+    yield reader
+    reader.close()
+
+
+def _events(messages: list[Message], **match: Any) -> list[dict[str, Any]]:
+    decoded = [json.loads(m.value()) for m in messages]
+    return [e for e in decoded if all(e.get(k) == v for k, v in match.items())]
+
+
+def _wait(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _reservation_status(ctx: Context, order_id: uuid.UUID) -> str | None:
+    with psycopg.connect(ctx.env["INVENTORY_DATABASE_URL"]) as conn:
+        row = conn.execute("select status from reservation where order_id = %s", (order_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _reserve(
+    inven: str, auth: dict[str, str], order_id: uuid.UUID, items: list[tuple[uuid.UUID, int]]
+) -> httpx.Response:
+    body = {"order_id": str(order_id), "items": [{"book_id": str(b), "quantity": q} for b, q in items]}
+    return httpx.post(f"{inven}/reservations", json=body, headers=auth, timeout=10)
+
+
+def _order_created(order_id: uuid.UUID, items: list[tuple[uuid.UUID, int]], event_id: uuid.UUID | None = None) -> bytes:
+    return json.dumps(
+        {
+            "event_id": str(event_id or uuid.uuid4()),
+            "order_id": str(order_id),
+            "user_id": "test-user",
+            "items": [{"book_id": str(b), "quantity": q, "unit_price": "10.00"} for b, q in items],
+            "total": str(10 * sum(q for _b, q in items)),
+            "currency": "EUR",
+            "created_at": datetime.now(UTC).isoformat(),
+        }
+    ).encode()
+
+
+def _produce(ctx: Context, topic: str, key: str, value: bytes) -> None:
+    producer = Producer({"bootstrap.servers": _bootstrap(ctx)})
+    errors: list[Any] = []
+    producer.produce(topic, value, key=key.encode(), on_delivery=lambda err, _m: errors.append(err))
+    producer.flush(15)
+    assert errors == [None]
+
+
+class TestPublicStock:
+    def test_stock_is_served_through_the_gateway(self, ctx: Context, ca_file: str, public_dns: None) -> None:
+        url = f"https://api.service.net:{ctx.port('GATEWAY_PORT')}/inven/stock"
+        with httpx.Client(verify=ssl.create_default_context(cafile=ca_file), timeout=10) as client:
+            one = client.get(f"{url}/{BOOKS[0]}")
+            assert one.status_code == 200
+            assert set(one.json()) == {"book_id", "available", "reserved", "updated_at"}
+            assert client.get(f"{url}/{uuid.uuid4()}").status_code == 404
+            assert client.get(f"{url}/not-a-uuid").status_code == 422
+            bulk = client.get(url, params={"ids": ",".join(str(b) for b in BOOKS[:3])})
+            assert {item["book_id"] for item in bulk.json()} == {str(b) for b in BOOKS[:3]}
+
+
+class TestEventContract:
+    def test_admin_adjust_yields_exactly_one_inventory_updated_record(
+        self,
+        inven: str,
+        admin_auth: dict[str, str],
+        stocked: Callable[[int, int], uuid.UUID],
+        inventory_updates: TopicReader,
+    ) -> None:
+        book = stocked(1, 40)
+        response = httpx.post(
+            f"{inven}/admin/stock/{book}/adjust", json={"delta": 3, "reason": "recount"}, headers=admin_auth
+        )
+        assert response.status_code == 200 and response.json()["available"] == 43
+        messages = inventory_updates.read_until(lambda m: bool(_events(m, book_id=str(book), reason="admin_adjust")))
+        [event] = _events(messages, book_id=str(book), reason="admin_adjust")
+        assert set(event) == EVENT_FIELDS
+        assert (event["previous_available"], event["new_available"], event["delta"]) == (40, 43, 3)
+        assert event["order_id"] is None
+        [record] = [m for m in messages if json.loads(m.value())["event_id"] == event["event_id"]]
+        assert record.key() == str(book).encode()  # keyed by book: per-book ordering
+
+    def test_reservation_of_two_books_yields_one_record_per_book(
+        self,
+        inven: str,
+        ecom_auth: dict[str, str],
+        stocked: Callable[[int, int], uuid.UUID],
+        inventory_updates: TopicReader,
+    ) -> None:
+        a, b = stocked(2, 20), stocked(3, 20)
+        order = uuid.uuid4()
+        assert _reserve(inven, ecom_auth, order, [(a, 2), (b, 5)]).status_code == 201
+        messages = inventory_updates.read_until(lambda m: len(_events(m, order_id=str(order))) >= 2)
+        events = {e["book_id"]: e for e in _events(messages, order_id=str(order))}
+        assert set(events) == {str(a), str(b)}
+        assert (events[str(a)]["delta"], events[str(b)]["delta"]) == (-2, -5)
+        assert {e["reason"] for e in events.values()} == {"reserve"}
+
+
+class TestOrderCreatedConsumer:
+    def test_order_created_commits_the_reservation_once(
+        self, ctx: Context, inven: str, ecom_auth: dict[str, str], stocked: Callable[[int, int], uuid.UUID]
+    ) -> None:
+        book = stocked(4, 10)
+        order = uuid.uuid4()
+        assert _reserve(inven, ecom_auth, order, [(book, 3)]).status_code == 201
+        event_id = uuid.uuid4()
+        _produce(ctx, "order.created", str(order), _order_created(order, [(book, 3)], event_id))
+        _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the reservation to be committed")
+        stock = httpx.get(f"{inven}/stock/{book}").json()
+        assert (stock["available"], stock["reserved"]) == (7, 0)
+        # The same event again (a redelivery) changes nothing.
+        _produce(ctx, "order.created", str(order), _order_created(order, [(book, 3)], event_id))
+        follow_up = uuid.uuid4()
+        assert _reserve(inven, ecom_auth, follow_up, [(book, 1)]).status_code == 201
+        _produce(ctx, "order.created", str(follow_up), _order_created(follow_up, [(book, 1)]))
+        _wait(lambda: _reservation_status(ctx, follow_up) == "committed", 30, "the follow-up commit")
+        stock = httpx.get(f"{inven}/stock/{book}").json()
+        assert (stock["available"], stock["reserved"]) == (6, 0)
+
+    def test_malformed_event_goes_to_the_dlq_and_the_next_event_is_processed(
+        self, ctx: Context, inven: str, ecom_auth: dict[str, str], stocked: Callable[[int, int], uuid.UUID]
+    ) -> None:
+        dlq = TopicReader(ctx, "order.created.dlq")
+        try:
+            marker = f"not json {uuid.uuid4()}".encode()
+            _produce(ctx, "order.created", "poison", marker)
+            book = stocked(5, 10)
+            order = uuid.uuid4()
+            assert _reserve(inven, ecom_auth, order, [(book, 1)]).status_code == 201
+            _produce(ctx, "order.created", str(order), _order_created(order, [(book, 1)]))
+            dead = dlq.read_until(lambda m: any(x.value() == marker for x in m))
+            [record] = [m for m in dead if m.value() == marker]
+            headers = dict(record.headers())
+            assert headers["error"].startswith(b"malformed event")
+            assert headers["original.topic"] == b"order.created"
+        finally:
+            dlq.close()
+        _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
+
+
+class TestExpiry:
+    def test_expired_reservation_is_released_and_announced(
+        self,
+        ctx: Context,
+        inven: str,
+        ecom_auth: dict[str, str],
+        stocked: Callable[[int, int], uuid.UUID],
+        inventory_updates: TopicReader,
+    ) -> None:
+        book = stocked(6, 10)
+        order = uuid.uuid4()
+        assert _reserve(inven, ecom_auth, order, [(book, 4)]).status_code == 201
+        assert httpx.get(f"{inven}/stock/{book}").json()["available"] == 6
+        # Age the reservation past its TTL; the service's own sweeper must find it.
+        with psycopg.connect(ctx.env["INVENTORY_DATABASE_URL"]) as conn:
+            conn.execute(
+                "update reservation set expires_at = now() - interval '1 second' where order_id = %s", (order,)
+            )
+        _wait(lambda: _reservation_status(ctx, order) == "expired", 60, "the sweeper to expire the reservation")
+        stock = httpx.get(f"{inven}/stock/{book}").json()
+        assert (stock["available"], stock["reserved"]) == (10, 0)
+        messages = inventory_updates.read_until(lambda m: bool(_events(m, order_id=str(order), reason="expire")))
+        [event] = _events(messages, order_id=str(order), reason="expire")
+        assert (event["previous_available"], event["new_available"], event["delta"]) == (6, 10, 4)
+
+
+class TestAuthorization:
+    def test_roles_are_enforced_with_real_keycloak_tokens(
+        self, inven: str, customer_auth: dict[str, str], admin_auth: dict[str, str], ecom_auth: dict[str, str]
+    ) -> None:
+        order = uuid.uuid4()
+        assert _reserve(inven, {}, order, [(BOOKS[7], 1)]).status_code == 401
+        assert _reserve(inven, {"Authorization": "Bearer not.a.jwt"}, order, [(BOOKS[7], 1)]).status_code == 401
+        assert _reserve(inven, customer_auth, order, [(BOOKS[7], 1)]).status_code == 403
+        assert _reserve(inven, admin_auth, order, [(BOOKS[7], 1)]).status_code == 403
+        assert httpx.get(f"{inven}/admin/stock", headers=customer_auth).status_code == 403
+        assert httpx.get(f"{inven}/admin/stock", headers=ecom_auth).status_code == 403
+        assert httpx.get(f"{inven}/admin/stock", headers=admin_auth).status_code == 200
