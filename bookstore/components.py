@@ -708,6 +708,7 @@ class InventoryService(Component):
                 f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}/realms/bookstore/protocol/openid-connect/certs"
             ),
             "INVENTORY_EXPIRY_INTERVAL_SECONDS": "10",
+            "INVENTORY_WORKERS": env.get("INVENTORY_WORKERS", "1"),
             "INVENTORY_HOST": "127.0.0.1",
             "INVENTORY_PORT": str(ctx.port(self.port_var)),
         }

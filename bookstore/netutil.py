@@ -13,7 +13,8 @@ _original = socket.getaddrinfo
 
 
 def _getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
-    if isinstance(host, str) and host in _mapped:
+    name = host.decode() if isinstance(host, bytes) else host  # anyio passes IDNA-encoded bytes
+    if isinstance(name, str) and name in _mapped:
         host = "127.0.0.1"
     return _original(host, *args, **kwargs)
 

@@ -253,6 +253,36 @@ class TestOrderCreatedConsumer:
         _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
 
 
+class TestConsumerMetrics:
+    def test_lag_and_outcomes_are_exported(
+        self, ctx: Context, inven: str, ecom_auth: dict[str, str], stocked: Callable[[int, int], uuid.UUID]
+    ) -> None:
+        book = stocked(8, 5)
+        order = uuid.uuid4()
+        assert _reserve(inven, ecom_auth, order, [(book, 1)]).status_code == 201
+        _produce(ctx, "order.created", str(order), _order_created(order, [(book, 1)]))
+        _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the commit")
+
+        def lag_samples() -> dict[str, float]:
+            text = httpx.get(f"{inven}/metrics").text
+            return {
+                line.split(" ")[0]: float(line.split(" ")[1])
+                for line in text.splitlines()
+                if line.startswith("inventory_consumer_lag{") and 'topic="order.created"' in line
+            }
+
+        # Every partition of order.created is reported, and the consumer has caught up.
+        samples = _wait(lambda: (s := lag_samples()) and len(s) == 3 and s, 30, "lag for all 3 partitions")
+        assert set(samples.values()) == {0.0}
+        text = httpx.get(f"{inven}/metrics").text
+        committed = [
+            line
+            for line in text.splitlines()
+            if line.startswith('inventory_order_created_events_total{outcome="committed"}')
+        ]
+        assert committed and float(committed[0].split(" ")[1]) >= 1
+
+
 class TestExpiry:
     def test_expired_reservation_is_released_and_announced(
         self,

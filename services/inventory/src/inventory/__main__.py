@@ -22,6 +22,7 @@ def main() -> None:
         log_config=None,
         access_log=False,  # RequestContextMiddleware logs every request with its trace id
         server_header=False,
+        workers=settings.workers,
         proxy_headers=False,  # client addresses are derived in ratelimit.client_address
     )
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 18002
+    # Worker processes; each runs its own expiry sweeper (SKIP LOCKED) and joins the consumer group.
+    workers: int = Field(default=1, ge=1, le=16)
     log_level: str = "INFO"
 
     @field_validator("database_url")

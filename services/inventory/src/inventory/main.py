@@ -14,6 +14,7 @@ from inventory.db import create_engine, create_sessionmaker
 from inventory.errors import register_error_handlers
 from inventory.events.consumer import OrderCreatedConsumer
 from inventory.health.router import router as health_router
+from inventory.logs import configure_logging
 from inventory.middleware import RequestContextMiddleware
 from inventory.ratelimit import RateLimiter
 from inventory.reservations.expiry import run_expiry_loop
@@ -23,6 +24,8 @@ from inventory.stock.router import router as stock_router
 
 def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Each uvicorn worker process builds its own app, so it configures its own JSON logging.
+    configure_logging(settings.log_level)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
