@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page
 
 from bookstore.components import Context
+from tests.tokens import service_token
 
 
 def _claims(jwt: str) -> dict[str, Any]:
@@ -71,14 +72,7 @@ class TestServiceAccounts:
         self, ctx: Context, client_id: str, realm_url: str
     ) -> None:
         # Services reach Keycloak on loopback (backchannel); the issuer stays the public one.
-        secret = ctx.env[f"{client_id.split('-')[0].upper()}_SERVICE_CLIENT_SECRET"]
-        response = httpx.post(
-            f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}/realms/bookstore/protocol/openid-connect/token",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-            timeout=10,
-        )
-        assert response.status_code == 200, response.text
-        claims = _claims(response.json()["access_token"])
+        claims = _claims(service_token(ctx, client_id))
         assert claims["iss"] == realm_url
         assert "bookstore-api" in ([claims["aud"]] if isinstance(claims["aud"], str) else claims["aud"])
 

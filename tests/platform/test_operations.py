@@ -28,6 +28,12 @@ def _wait(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def _status() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [BOOKSTORE, "status"], capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"}
+    )
+
+
 class TestUpIsIdempotent:
     def test_second_make_up_keeps_every_process(self, ctx: Context) -> None:
         before = {name: info["pid"] for name, info in Supervisor(ctx).all_info().items()}
@@ -39,13 +45,7 @@ class TestUpIsIdempotent:
         assert "https://myecom.net:" in result.stdout  # the URL table
 
     def test_status_reports_every_component_ready(self, ctx: Context) -> None:
-        result = subprocess.run(
-            [BOOKSTORE, "status"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        result = _status()
         assert result.returncode == 0, result.stdout
         for comp in COMPONENTS:
             line = next(line for line in result.stdout.splitlines() if f" {comp.name} " in line)
@@ -64,13 +64,7 @@ class TestCrashRecovery:
         )
         redis_comp = next(c for c in COMPONENTS if c.name == "redis")
         _wait(lambda: redis_comp.is_ready(ctx), timeout=30, what="redis to be ready again")
-        result = subprocess.run(
-            [BOOKSTORE, "status"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        result = _status()
         line = next(line for line in result.stdout.splitlines() if " redis " in line)
         assert str(new_pid) in line and "RUNNING" in line and "not ready" not in line
 

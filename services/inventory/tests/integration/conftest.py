@@ -25,6 +25,8 @@ REDIS_URL = os.environ.get("INVENTORY_TEST_REDIS_URL")
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if DATABASE_URL and REDIS_URL:
         return
+    if os.environ.get("BOOKSTORE_REQUIRE_INTEGRATION"):
+        raise pytest.UsageError("make test must run the integration tests: INVENTORY_TEST_* are not set")
     skip = pytest.mark.skip(
         reason="set INVENTORY_TEST_DATABASE_URL and INVENTORY_TEST_REDIS_URL to a disposable PostgreSQL "
         "database and Redis to run the integration tests (see services/inventory/README.md)"
