@@ -147,6 +147,11 @@ def _ensure_role(conn: psycopg.Connection, name: str, password: str, *options: s
     )
 
 
+def _ensure_database(conn: psycopg.Connection, name: str, owner: str) -> None:
+    if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+        conn.execute(sql.SQL("create database {} owner {}").format(_id(name), _id(owner)))
+
+
 def postgres_bin(name: str) -> str:
     for d in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (d / name).exists():
@@ -161,6 +166,7 @@ def postgres_bin(name: str) -> str:
 class Postgres(Component):
     db: str = ""
     logical: bool = False
+    test_twin: bool = False
     run_as_service_user: bool = True
     # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client to leave.
     stop_signal: str = "INT"
@@ -246,15 +252,12 @@ class Postgres(Component):
         with psycopg.connect(self.admin_dsn(ctx), autocommit=True) as conn:
             owner = ctx.env[f"{self.prefix}_DB_USER"]
             _ensure_role(conn, owner, ctx.env[f"{self.prefix}_DB_PASSWORD"])
-            if not conn.execute("select 1 from pg_database where datname = %s", (self.db,)).fetchone():
-                conn.execute(sql.SQL("create database {} owner {}").format(_id(self.db), _id(owner)))
+            _ensure_database(conn, self.db, owner)
             conn.execute(sql.SQL("revoke connect on database {} from public").format(_id(self.db)))
             conn.execute(sql.SQL("grant connect on database {} to {}").format(_id(self.db), _id(owner)))
-            if self.logical:
-                # Application databases also get a disposable twin for the services' integration tests.
-                test_db = f"{self.db}_test"
-                if not conn.execute("select 1 from pg_database where datname = %s", (test_db,)).fetchone():
-                    conn.execute(sql.SQL("create database {} owner {}").format(_id(test_db), _id(owner)))
+            if self.test_twin:
+                # A disposable twin for the owning service's integration tests.
+                _ensure_database(conn, f"{self.db}_test", owner)
             if not self.logical:
                 return
             # Debezium's role: may stream changes and read (only read) what the owner creates.
@@ -746,10 +749,17 @@ DATABASES = {
     "keycloak-db": "keycloak",
 }
 CDC_SOURCES = {"ecom-db", "inventory-db"}
+SERVICE_DATABASES = {"ecom-db", "inventory-db"}  # owned by the FastAPI services
 
 COMPONENTS: list[Component] = [
     *[
-        Postgres(name=name, port_var=f"{db.upper()}_DB_PORT", db=db, logical=name in CDC_SOURCES)
+        Postgres(
+            name=name,
+            port_var=f"{db.upper()}_DB_PORT",
+            db=db,
+            logical=name in CDC_SOURCES,
+            test_twin=name in SERVICE_DATABASES,
+        )
         for name, db in DATABASES.items()
     ],
     Redis(name="redis", port_var="REDIS_PORT"),

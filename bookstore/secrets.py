@@ -32,7 +32,7 @@ def _generators() -> dict[str, object]:
         "REDIS_PASSWORD": _password,
         "ECOM_SERVICE_CLIENT_SECRET": _password,
         "INVENTORY_SERVICE_CLIENT_SECRET": _password,
-        "KAFKA_CLUSTER_ID": lambda: _kafka_cluster_id(),
+        "KAFKA_CLUSTER_ID": _kafka_cluster_id,
     }
     for db in CDC_SOURCES:
         gen[f"{db.upper()}_CDC_PASSWORD"] = _password

@@ -134,17 +134,17 @@ class Supervisor:
             return {}
 
     def start(self, name: str) -> None:
-        try:
-            self.proxy.supervisor.startProcess(name, False)
-        except xmlrpc.client.Fault as fault:
-            if "ALREADY_STARTED" not in fault.faultString:
-                raise
+        self._tolerating("ALREADY_STARTED", "startProcess", name, False)
 
     def stop(self, name: str) -> None:
+        self._tolerating("NOT_RUNNING", "stopProcess", name, True)
+
+    def _tolerating(self, harmless: str, method: str, *args: object) -> None:
+        """Call supervisor.<method>; a fault saying the process is already in the wanted state is fine."""
         try:
-            self.proxy.supervisor.stopProcess(name, True)
+            getattr(self.proxy.supervisor, method)(*args)
         except xmlrpc.client.Fault as fault:
-            if "NOT_RUNNING" not in fault.faultString:
+            if harmless not in fault.faultString:
                 raise
 
     def shutdown(self, timeout: float = 120) -> None:

@@ -12,7 +12,6 @@ wrk (Debian package `wrk`) shares the machine's 2 cores with the whole platform.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from inventory.catalog import load_catalog  # noqa: E402
 
 from bookstore.platform import build_context  # noqa: E402
 from tests.tokens import admin_token, service_token  # noqa: E402
@@ -80,7 +81,7 @@ def main(clients: int, seconds: int) -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
     ctx = build_context(write_secrets=False)
     base = f"http://127.0.0.1:{ctx.port('INVENTORY_SERVICE_PORT')}"
-    books = [b["id"] for b in json.loads((ROOT / "data" / "catalog" / "books.json").read_text())[40:60]]
+    books = [str(b.id) for b in load_catalog(ROOT / "data" / "catalog" / "books.json")[40:60]]
     admin = {"Authorization": f"Bearer {admin_token(ctx)}"}
     for book in books:
         httpx.put(f"{base}/inven/admin/stock/{book}", json={"available": 100000}, headers=admin).raise_for_status()

@@ -14,13 +14,14 @@ import httpx
 import psycopg
 import pytest
 from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from inventory.catalog import load_catalog
 
 from bookstore.components import Context
 from bookstore.config import ROOT
 from tests.tokens import admin_token, customer_token, service_token
+from tests.waiting import wait_for
 
-CATALOG = json.loads((ROOT / "data" / "catalog" / "books.json").read_text())
-BOOKS = [uuid.UUID(b["id"]) for b in CATALOG]
+BOOKS = [book.id for book in load_catalog(ROOT / "data" / "catalog" / "books.json")]
 EVENT_FIELDS = {
     "event_id",
     "book_id",
@@ -114,15 +115,6 @@ def inventory_updates(ctx: Context) -> Iterator[TopicReader]:
 def _events(messages: list[Message], **match: Any) -> list[dict[str, Any]]:
     decoded = [json.loads(m.value()) for m in messages]
     return [e for e in decoded if all(e.get(k) == v for k, v in match.items())]
-
-
-def _wait(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _reservation_status(ctx: Context, order_id: uuid.UUID) -> str | None:
@@ -220,7 +212,7 @@ class TestOrderCreatedConsumer:
         assert _reserve(inven, ecom_auth, order, [(book, 3)]).status_code == 201
         event_id = uuid.uuid4()
         _produce(ctx, "order.created", str(order), _order_created(order, [(book, 3)], event_id))
-        _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the reservation to be committed")
+        wait_for(lambda: _reservation_status(ctx, order) == "committed", 30, "the reservation to be committed")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (7, 0)
         # The same event again (a redelivery) changes nothing.
@@ -228,7 +220,7 @@ class TestOrderCreatedConsumer:
         follow_up = uuid.uuid4()
         assert _reserve(inven, ecom_auth, follow_up, [(book, 1)]).status_code == 201
         _produce(ctx, "order.created", str(follow_up), _order_created(follow_up, [(book, 1)]))
-        _wait(lambda: _reservation_status(ctx, follow_up) == "committed", 30, "the follow-up commit")
+        wait_for(lambda: _reservation_status(ctx, follow_up) == "committed", 30, "the follow-up commit")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (6, 0)
 
@@ -250,7 +242,7 @@ class TestOrderCreatedConsumer:
             assert headers["original.topic"] == b"order.created"
         finally:
             dlq.close()
-        _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
+        wait_for(lambda: _reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
 
 
 class TestConsumerMetrics:
@@ -261,7 +253,7 @@ class TestConsumerMetrics:
         order = uuid.uuid4()
         assert _reserve(inven, ecom_auth, order, [(book, 1)]).status_code == 201
         _produce(ctx, "order.created", str(order), _order_created(order, [(book, 1)]))
-        _wait(lambda: _reservation_status(ctx, order) == "committed", 30, "the commit")
+        wait_for(lambda: _reservation_status(ctx, order) == "committed", 30, "the commit")
 
         def lag_samples() -> dict[str, float]:
             text = httpx.get(f"{inven}/metrics").text
@@ -272,7 +264,7 @@ class TestConsumerMetrics:
             }
 
         # Every partition of order.created is reported, and the consumer has caught up.
-        samples = _wait(lambda: (s := lag_samples()) and len(s) == 3 and s, 30, "lag for all 3 partitions")
+        samples = wait_for(lambda: (s := lag_samples()) and len(s) == 3 and s, 30, "lag for all 3 partitions")
         assert set(samples.values()) == {0.0}
         text = httpx.get(f"{inven}/metrics").text
         committed = [
@@ -301,7 +293,7 @@ class TestExpiry:
             conn.execute(
                 "update reservation set expires_at = now() - interval '1 second' where order_id = %s", (order,)
             )
-        _wait(lambda: _reservation_status(ctx, order) == "expired", 60, "the sweeper to expire the reservation")
+        wait_for(lambda: _reservation_status(ctx, order) == "expired", 60, "the sweeper to expire the reservation")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (10, 0)
         messages = inventory_updates.read_until(lambda m: bool(_events(m, order_id=str(order), reason="expire")))

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -14,18 +13,9 @@ import httpx
 from bookstore.components import COMPONENTS, Context
 from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
+from tests.waiting import wait_for
 
 BOOKSTORE = str(ROOT / ".venv" / "bin" / "bookstore")
-
-
-def _wait(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _status() -> subprocess.CompletedProcess[str]:
@@ -57,13 +47,13 @@ class TestCrashRecovery:
         sup = Supervisor(ctx)
         old_pid = sup.info("redis")["pid"]
         os.kill(old_pid, signal.SIGKILL)
-        new_pid = _wait(
+        new_pid = wait_for(
             lambda: (info := sup.info("redis"))["statename"] == "RUNNING" and info["pid"] != old_pid and info["pid"],
             timeout=30,
             what="supervisor to restart redis",
         )
         redis_comp = next(c for c in COMPONENTS if c.name == "redis")
-        _wait(lambda: redis_comp.is_ready(ctx), timeout=30, what="redis to be ready again")
+        wait_for(lambda: redis_comp.is_ready(ctx), timeout=30, what="redis to be ready again")
         result = _status()
         line = next(line for line in result.stdout.splitlines() if " redis " in line)
         assert str(new_pid) in line and "RUNNING" in line and "not ready" not in line
