@@ -6,8 +6,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from inventory.config import get_settings, to_asyncpg_url
+from inventory.config import get_settings
 from inventory.models import Base
+from servicekit.db import to_asyncpg_url
 
 config = context.config
 # Plain `alembic` on the command line logs per alembic.ini; inside the service the JSON logging stays.

@@ -6,7 +6,7 @@ import uvicorn
 
 from inventory import migrate, seed
 from inventory.config import get_settings
-from inventory.logs import configure_logging
+from servicekit.logs import configure_logging
 
 
 def main() -> None:

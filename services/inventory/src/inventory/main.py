@@ -3,23 +3,21 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from redis.asyncio import Redis
 
 from inventory.admin.router import router as admin_router
-from inventory.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
-from inventory.auth.tokens import TokenValidator
 from inventory.config import API_PREFIX, Settings, get_settings
-from inventory.db import create_engine, create_sessionmaker
-from inventory.errors import register_error_handlers
 from inventory.events.consumer import OrderCreatedConsumer
 from inventory.health.router import router as health_router
-from inventory.logs import configure_logging
-from inventory.middleware import RequestContextMiddleware
-from inventory.ratelimit import RateLimiter
+from inventory.metrics import REQUEST_LATENCY
 from inventory.reservations.expiry import run_expiry_loop
 from inventory.reservations.router import router as reservations_router
 from inventory.stock.router import router as stock_router
+from servicekit.app import install_common, token_validator
+from servicekit.auth.jwks import JwksFetcher
+from servicekit.db import create_engine, create_sessionmaker
+from servicekit.logs import configure_logging
+from servicekit.ratelimit import RateLimiter
 
 
 def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
@@ -29,22 +27,13 @@ def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
+        engine = create_engine(settings.database_url)
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
-        app.state.rate_limiter = RateLimiter(redis)
-        app.state.token_validator = TokenValidator(
-            JwksCache(
-                jwks_fetcher or http_jwks_fetcher(settings.oidc_jwks_url),
-                min_refresh_seconds=settings.jwks_min_refresh_seconds,
-                max_age_seconds=settings.jwks_max_age_seconds,
-            ),
-            issuer=settings.oidc_issuer,
-            audience=settings.oidc_audience,
-            leeway=settings.jwt_leeway_seconds,
-        )
+        app.state.rate_limiter = RateLimiter(redis, prefix="inventory:ratelimit")
+        app.state.token_validator = token_validator(settings, jwks_fetcher)
         consumer = (
             OrderCreatedConsumer(app.state.sessionmaker, bootstrap=settings.kafka_bootstrap)
             if settings.consumer_enabled
@@ -79,17 +68,15 @@ def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | 
         openapi_url=f"{API_PREFIX}/openapi.json",
         redoc_url=None,
     )
-    app.state.settings = settings
-    register_error_handlers(app)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
+    install_common(
+        app,
+        settings,
+        service="inventory",
+        api_prefix=API_PREFIX,
+        latency=REQUEST_LATENCY,
         allow_methods=["GET", "PUT", "POST"],
-        allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
-        expose_headers=["Retry-After", "X-Request-Id"],
-        max_age=600,
+        allow_headers=[],
     )
-    app.add_middleware(RequestContextMiddleware)
 
     for router in (stock_router, reservations_router, admin_router, health_router):
         app.include_router(router)

@@ -1,11 +1,8 @@
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge
 
-REQUEST_LATENCY = Histogram(
-    "inventory_http_request_duration_seconds",
-    "HTTP request latency by route template",
-    ["method", "route", "status"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
+from servicekit.middleware import request_latency_histogram
+
+REQUEST_LATENCY = request_latency_histogram("inventory")
 RESERVATIONS = Counter(
     "inventory_reservations_total",
     "Reservation operations by outcome",

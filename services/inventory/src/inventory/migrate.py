@@ -4,7 +4,7 @@ from alembic import command
 from alembic.config import Config
 
 from inventory.config import SERVICE_ROOT, get_settings
-from inventory.logs import configure_logging
+from servicekit.logs import configure_logging
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.catalog import CatalogBook, load_catalog
 from inventory.config import Settings, get_settings
-from inventory.db import create_engine, create_sessionmaker
-from inventory.logs import configure_logging
 from inventory.stock import repository
+from servicekit.db import create_engine, create_sessionmaker
+from servicekit.logs import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ async def seed_stock(session: AsyncSession, books: list[CatalogBook]) -> int:
 
 async def seed(settings: Settings) -> int:
     books = load_catalog(settings.catalog_seed)
-    engine = create_engine(settings)
+    engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             inserted = await seed_stock(session, books)

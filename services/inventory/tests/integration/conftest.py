@@ -14,9 +14,9 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory import migrate
-from inventory.auth.jwks import JwksFetcher
 from inventory.config import Settings
 from inventory.main import create_app
+from servicekit.auth.jwks import JwksFetcher
 
 DATABASE_URL = os.environ.get("INVENTORY_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("INVENTORY_TEST_REDIS_URL")

@@ -1,6 +1,7 @@
 import pytest
 
-from inventory.config import Settings, to_asyncpg_url
+from inventory.config import Settings
+from servicekit.db import to_asyncpg_url
 
 
 class TestDatabaseUrl:

@@ -5,10 +5,10 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, Field
 
-from inventory.auth.exceptions import InvalidToken, MissingRole
-from inventory.errors import TooManyRequests, register_error_handlers
 from inventory.stock.exceptions import InsufficientStock
 from inventory.stock.schemas import ShortLine
+from servicekit.auth.exceptions import InvalidToken, MissingRole
+from servicekit.errors import TooManyRequests, register_error_handlers
 
 BOOK = uuid.UUID("bd8457d0-6b44-575c-8f1a-fe5426581170")
 

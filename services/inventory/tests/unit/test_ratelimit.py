@@ -1,7 +1,7 @@
 import pytest
 
-from inventory.auth.tokens import Principal
-from inventory.ratelimit import client_address, rate_limit_key
+from servicekit.auth.tokens import Principal
+from servicekit.ratelimit import client_address, rate_limit_key
 
 
 class TestClientAddress:

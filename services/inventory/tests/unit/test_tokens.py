@@ -18,9 +18,9 @@ from factories import (
     unsigned_token,
 )
 
-from inventory.auth.exceptions import InvalidToken, KeysUnavailable
-from inventory.auth.jwks import JwksCache
-from inventory.auth.tokens import TokenValidator
+from servicekit.auth.exceptions import InvalidToken, KeysUnavailable
+from servicekit.auth.jwks import JwksCache
+from servicekit.auth.tokens import TokenValidator
 
 
 def _b64(part: dict[str, Any]) -> str:

@@ -7,10 +7,10 @@ from inventory.admin import service
 from inventory.admin.schemas import StockAdjust, StockPage, StockSet
 from inventory.auth.dependencies import AdminUser, admin_user
 from inventory.config import API_PREFIX
-from inventory.db import SessionDep
-from inventory.errors import error_responses
 from inventory.ratelimit import rate_limit
 from inventory.stock.schemas import StockRead
+from servicekit.db import SessionDep
+from servicekit.errors import error_responses
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/admin/stock", tags=["admin"], dependencies=[Depends(rate_limit), Depends(admin_user)]

@@ -13,10 +13,10 @@ from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inventory.logs import trace_id_var
 from inventory.metrics import CONSUMER_LAG, EVENTS_CONSUMED
 from inventory.reservations.exceptions import ReservationNotFound, ReservationNotHeld
 from inventory.reservations.service import CommitOutcome, commit_reservation
+from servicekit.logs import trace_id_var
 
 logger = logging.getLogger(__name__)
 

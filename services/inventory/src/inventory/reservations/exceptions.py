@@ -1,6 +1,6 @@
 import uuid
 
-from inventory.errors import Conflict, NotFound
+from servicekit.errors import Conflict, NotFound
 
 
 class ReservationNotFound(NotFound):

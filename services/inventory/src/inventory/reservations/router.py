@@ -4,12 +4,12 @@ from fastapi import APIRouter, Depends, Response, status
 
 from inventory.auth.dependencies import ReservingClient
 from inventory.config import API_PREFIX, SettingsDep
-from inventory.db import SessionDep
-from inventory.errors import error_responses
 from inventory.ratelimit import rate_limit
 from inventory.reservations import service
 from inventory.reservations.schemas import ReservationCreate, ReservationRead
 from inventory.stock.schemas import StockConflictResponse
+from servicekit.db import SessionDep
+from servicekit.errors import error_responses
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/reservations", tags=["reservations (internal)"], dependencies=[Depends(rate_limit)]

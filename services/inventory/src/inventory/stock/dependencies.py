@@ -3,10 +3,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from inventory.db import SessionDep
-from inventory.errors import UnprocessableEntity
 from inventory.models import Stock
 from inventory.stock import service
+from servicekit.db import SessionDep
+from servicekit.errors import UnprocessableEntity
 
 MAX_IDS = 100
 

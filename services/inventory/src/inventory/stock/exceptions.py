@@ -1,8 +1,8 @@
 import uuid
 from collections.abc import Sequence
 
-from inventory.errors import Conflict, NotFound
 from inventory.stock.schemas import ShortLine
+from servicekit.errors import Conflict, NotFound
 
 
 class BookNotFound(NotFound):

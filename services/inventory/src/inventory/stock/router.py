@@ -1,12 +1,12 @@
 from fastapi import APIRouter, Depends
 
 from inventory.config import API_PREFIX
-from inventory.db import SessionDep
-from inventory.errors import error_responses
 from inventory.ratelimit import rate_limit
 from inventory.stock import service
 from inventory.stock.dependencies import BookIds, ValidStock
 from inventory.stock.schemas import StockRead
+from servicekit.db import SessionDep
+from servicekit.errors import error_responses
 
 router = APIRouter(prefix=f"{API_PREFIX}/stock", tags=["stock"], dependencies=[Depends(rate_limit)])
 

@@ -1,4 +1,4 @@
-from inventory.errors import Forbidden, ServiceUnavailable, Unauthorized
+from servicekit.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 
 class InvalidToken(Unauthorized):

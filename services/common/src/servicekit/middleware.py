@@ -3,22 +3,32 @@ import re
 import time
 import uuid
 
+from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inventory.logs import trace_id_var
-from inventory.metrics import REQUEST_LATENCY
-
-logger = logging.getLogger("inventory.access")
+from servicekit.logs import trace_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_QUIET = ("/inven/health/", "/inven/metrics")
+
+
+def request_latency_histogram(service: str) -> Histogram:
+    return Histogram(
+        f"{service}_http_request_duration_seconds",
+        "HTTP request latency by route template",
+        ["method", "route", "status"],
+        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    )
 
 
 class RequestContextMiddleware:
     """Trace id (the gateway's X-Request-Id, else a new one), access log line, latency histogram."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, service: str, api_prefix: str, latency: Histogram) -> None:
         self.app = app
+        self.logger = logging.getLogger(f"{service}.access")
+        self.latency = latency
+        # Probes and scrapes would drown the access log; they are logged at debug level.
+        self.quiet = (f"{api_prefix}/health/", f"{api_prefix}/metrics")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,10 +53,10 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            REQUEST_LATENCY.labels(scope["method"], template, str(status)).observe(elapsed)
+            self.latency.labels(scope["method"], template, str(status)).observe(elapsed)
             path: str = scope["path"]
-            logger.log(
-                logging.DEBUG if path.startswith(_QUIET) else logging.INFO,
+            self.logger.log(
+                logging.DEBUG if path.startswith(self.quiet) else logging.INFO,
                 "request",
                 extra={
                     "method": scope["method"],

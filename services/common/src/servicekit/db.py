@@ -1,17 +1,27 @@
+"""Async engine, sessions and the one-transaction-per-request dependency."""
+
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from inventory.config import Settings
+
+def to_asyncpg_url(url: str) -> str:
+    """Accept the platform's libpq-style URL and return the SQLAlchemy asyncpg form."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("database URL must look like postgresql://user:password@host:port/db")
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg", "postgresql+asyncpg"):
+        return f"postgresql+asyncpg://{rest}"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     return create_async_engine(
-        settings.database_url,
-        pool_size=10,
-        max_overflow=20,
+        to_asyncpg_url(database_url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"timeout": 5, "command_timeout": 30},

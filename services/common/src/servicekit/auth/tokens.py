@@ -4,8 +4,8 @@ from typing import Any
 
 import jwt
 
-from inventory.auth.exceptions import InvalidToken
-from inventory.auth.jwks import JwksCache
+from servicekit.auth.exceptions import InvalidToken
+from servicekit.auth.jwks import JwksCache
 
 ALGORITHM = "RS256"  # Keycloak's default; anything else (none, HS*) is refused before key lookup
 

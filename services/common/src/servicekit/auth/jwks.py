@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import jwt
 
-from inventory.auth.exceptions import InvalidToken, KeysUnavailable
+from servicekit.auth.exceptions import InvalidToken, KeysUnavailable
 
 logger = logging.getLogger(__name__)
 
