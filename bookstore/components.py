@@ -27,7 +27,7 @@ from bookstore import netutil
 from bookstore.config import PUBLIC_HOSTS, Paths
 
 KEYCLOAK_VERSION = "26.5.4"
-TOPICS = ("order.created", "inventory.updated", "order.created.dlq", "inventory.updated.dlq")
+TOPICS = ("order.created", "order.cancelled", "inventory.updated", "order.created.dlq", "inventory.updated.dlq")
 SERVICE_USER = "bookstore"
 
 
@@ -693,27 +693,37 @@ class PgAdmin(Component):
 
 
 @dataclass
-class InventoryService(Component):
+class FastApiService(Component):
+    """One of the bookstore's FastAPI services; publishes its outbox table through a Debezium connector."""
+
+    prefix: str = ""  # URL prefix, e.g. "inven"
+    env_prefix: str = ""  # settings prefix, e.g. "INVENTORY"
+    database: str = ""  # the database it owns (and whose outbox is captured)
+    redis_db: int = 0
+    executable: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    secret_env: dict[str, str] = field(default_factory=dict)  # service variable -> generated secret's name
+
     def base_url(self, ctx: Context) -> str:
-        return f"http://127.0.0.1:{ctx.port(self.port_var)}/inven"
+        return f"http://127.0.0.1:{ctx.port(self.port_var)}/{self.prefix}"
 
     def command(self, ctx: Context) -> list[str]:
-        return [str(ctx.venv_bin / "inventory-service")]
+        return [str(ctx.venv_bin / self.executable)]
 
     def environment(self, ctx: Context) -> dict[str, str]:
-        gw, env = ctx.port("GATEWAY_PORT"), ctx.env
+        gw, env, p = ctx.port("GATEWAY_PORT"), ctx.env, self.env_prefix
+        keycloak = f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}/realms/bookstore/protocol/openid-connect"
         return {
-            "INVENTORY_DATABASE_URL": env["INVENTORY_DATABASE_URL"],
-            "INVENTORY_REDIS_URL": f"redis://:{env['REDIS_PASSWORD']}@127.0.0.1:{ctx.port('REDIS_PORT')}/1",
-            "INVENTORY_KAFKA_BOOTSTRAP": f"127.0.0.1:{ctx.port('KAFKA_PORT')}",
-            "INVENTORY_OIDC_ISSUER": f"https://idp.keycloak.net:{gw}/realms/bookstore",
-            "INVENTORY_OIDC_JWKS_URL": (
-                f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}/realms/bookstore/protocol/openid-connect/certs"
-            ),
-            "INVENTORY_EXPIRY_INTERVAL_SECONDS": "10",
-            "INVENTORY_WORKERS": env.get("INVENTORY_WORKERS", "1"),
-            "INVENTORY_HOST": "127.0.0.1",
-            "INVENTORY_PORT": str(ctx.port(self.port_var)),
+            f"{p}_DATABASE_URL": env[f"{p}_DATABASE_URL"],
+            f"{p}_REDIS_URL": f"redis://:{env['REDIS_PASSWORD']}@127.0.0.1:{ctx.port('REDIS_PORT')}/{self.redis_db}",
+            f"{p}_OIDC_ISSUER": f"https://idp.keycloak.net:{gw}/realms/bookstore",
+            f"{p}_OIDC_JWKS_URL": f"{keycloak}/certs",
+            f"{p}_WORKERS": env.get(f"{p}_WORKERS", "1"),
+            f"{p}_HOST": "127.0.0.1",
+            f"{p}_PORT": str(ctx.port(self.port_var)),
+            # Values may name ports ({inventory_service_port}) and the realm's OIDC base ({keycloak}).
+            **{key: value.format(keycloak=keycloak, **_ports(ctx)) for key, value in self.extra_env.items()},
+            **{key: env[secret] for key, secret in self.secret_env.items()},
         }
 
     def is_ready(self, ctx: Context) -> bool:
@@ -726,17 +736,29 @@ class InventoryService(Component):
         from bookstore import connectors
 
         # The outbox publication is created by the superuser; Debezium's role may only read it.
-        db = BY_NAME["inventory-db"]
+        db = BY_NAME[f"{self.database}-db"]
         assert isinstance(db, Postgres)
-        with psycopg.connect(db.admin_dsn(ctx, "inventory"), autocommit=True) as conn:
-            if not conn.execute("select 1 from pg_publication where pubname = 'inventory_outbox'").fetchone():
-                conn.execute("create publication inventory_outbox for table public.outbox")
-        connectors.register(
-            ctx, "inventory-outbox", connectors.render(ctx, "inventory-outbox.json.j2", port=db.ports(ctx)[0])
+        publication = f"{self.database}_outbox"
+        with psycopg.connect(db.admin_dsn(ctx, self.database), autocommit=True) as conn:
+            if not conn.execute("select 1 from pg_publication where pubname = %s", (publication,)).fetchone():
+                conn.execute(
+                    sql.SQL("create publication {} for table public.outbox").format(sql.Identifier(publication))
+                )
+        config = connectors.render(
+            ctx,
+            "outbox.json.j2",
+            port=db.ports(ctx)[0],
+            database=self.database,
+            password_env=f"{self.database.upper()}_CDC_PASSWORD",
         )
+        connectors.register(ctx, f"{self.database}-outbox", config)
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:
-        return [("inventory service", f"{self.base_url(ctx)}/docs  (metrics: {self.base_url(ctx)}/metrics)")]
+        return [(f"{self.name} service", f"{self.base_url(ctx)}/docs  (metrics: {self.base_url(ctx)}/metrics)")]
+
+
+def _ports(ctx: Context) -> dict[str, int]:
+    return {name.lower(): int(value) for name, value in ctx.env.items() if name.endswith("_PORT") and value.isdigit()}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -773,8 +795,35 @@ COMPONENTS: list[Component] = [
     ),
     Gateway(name="gateway", port_var="GATEWAY_PORT"),
     PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
-    InventoryService(
-        name="inventory", port_var="INVENTORY_SERVICE_PORT", depends=("inventory-db", "redis", "kafka-connect")
+    FastApiService(
+        name="inventory",
+        port_var="INVENTORY_SERVICE_PORT",
+        depends=("inventory-db", "redis", "kafka-connect"),
+        prefix="inven",
+        env_prefix="INVENTORY",
+        database="inventory",
+        redis_db=1,
+        executable="inventory-service",
+        extra_env={
+            "INVENTORY_KAFKA_BOOTSTRAP": "127.0.0.1:{kafka_port}",
+            "INVENTORY_EXPIRY_INTERVAL_SECONDS": "10",
+        },
+    ),
+    FastApiService(
+        name="ecom",
+        port_var="ECOM_SERVICE_PORT",
+        depends=("ecom-db", "redis", "kafka-connect", "inventory"),
+        prefix="ecom",
+        env_prefix="ECOM",
+        database="ecom",
+        redis_db=0,
+        executable="ecom-service",
+        extra_env={
+            "ECOM_INVENTORY_URL": "http://127.0.0.1:{inventory_service_port}",
+            "ECOM_OIDC_TOKEN_URL": "{keycloak}/token",
+            "ECOM_RECOVERY_INTERVAL_SECONDS": "10",
+        },
+        secret_env={"ECOM_SERVICE_CLIENT_SECRET": "ECOM_SERVICE_CLIENT_SECRET"},
     ),
 ]
 

@@ -23,7 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inventory.catalog import load_catalog  # noqa: E402
+from servicekit.catalog import load_catalog  # noqa: E402
 
 from bookstore.platform import build_context  # noqa: E402
 from tests.tokens import admin_token, service_token  # noqa: E402

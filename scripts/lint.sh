@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check bookstore tests services
 .venv/bin/ruff format --check bookstore tests services
-.venv/bin/mypy bookstore services/common/src services/inventory/src
+.venv/bin/mypy bookstore services/common/src services/inventory/src services/ecom/src

@@ -20,6 +20,9 @@ run_suite() {
   if [ "$rc" -ne 0 ]; then status=$rc; fi
 }
 
-run_suite .venv/bin/pytest -c services/inventory/pyproject.toml --rootdir services/inventory services/inventory/tests
+run_suite ./scripts/lint.sh
+for service in inventory ecom; do
+  run_suite .venv/bin/pytest -c "services/$service/pyproject.toml" --rootdir "services/$service" "services/$service/tests"
+done
 run_suite .venv/bin/pytest tests "$@"
 exit "$status"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,11 +12,12 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
-from inventory.catalog import load_catalog
+from confluent_kafka import Message, Producer
+from servicekit.catalog import load_catalog
 
 from bookstore.components import Context
 from bookstore.config import ROOT
+from tests.events import TopicReader, bootstrap, reservation_status
 from tests.tokens import admin_token, customer_token, service_token
 from tests.waiting import wait_for
 
@@ -67,44 +67,6 @@ def stocked(inven: str, admin_auth: dict[str, str]) -> Callable[[int, int], uuid
     return set_stock
 
 
-def _bootstrap(ctx: Context) -> str:
-    return f"127.0.0.1:{ctx.port('KAFKA_PORT')}"
-
-
-class TopicReader:
-    """Reads what a topic received after the reader was opened."""
-
-    def __init__(self, ctx: Context, topic: str) -> None:
-        self.consumer = Consumer(
-            {"bootstrap.servers": _bootstrap(ctx), "group.id": f"test-{uuid.uuid4().hex}", "enable.auto.commit": False}
-        )
-        partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        starts = []
-        for p in partitions:
-            _low, high = self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            starts.append(TopicPartition(topic, p, high))
-        self.consumer.assign(starts)
-
-    def read_until(
-        self, done: Callable[[list[Message]], bool], timeout: float = 30, settle: float = 3
-    ) -> list[Message]:
-        """Read until `done`, then keep listening `settle` seconds so a duplicate would be seen too."""
-        seen: list[Message] = []
-        deadline, settled_at = time.monotonic() + timeout, None
-        while settled_at is None or time.monotonic() < settled_at:
-            if settled_at is None and time.monotonic() > deadline:
-                raise AssertionError(f"timed out; got {[m.value() for m in seen]}")
-            msg = self.consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                seen.append(msg)
-            if settled_at is None and done(seen):
-                settled_at = time.monotonic() + settle
-        return seen
-
-    def close(self) -> None:
-        self.consumer.close()
-
-
 @pytest.fixture
 def inventory_updates(ctx: Context) -> Iterator[TopicReader]:
     reader = TopicReader(ctx, "inventory.updated")
@@ -115,12 +77,6 @@ def inventory_updates(ctx: Context) -> Iterator[TopicReader]:
 def _events(messages: list[Message], **match: Any) -> list[dict[str, Any]]:
     decoded = [json.loads(m.value()) for m in messages]
     return [e for e in decoded if all(e.get(k) == v for k, v in match.items())]
-
-
-def _reservation_status(ctx: Context, order_id: uuid.UUID) -> str | None:
-    with psycopg.connect(ctx.env["INVENTORY_DATABASE_URL"]) as conn:
-        row = conn.execute("select status from reservation where order_id = %s", (order_id,)).fetchone()
-    return row[0] if row else None
 
 
 def _reserve(
@@ -145,7 +101,7 @@ def _order_created(order_id: uuid.UUID, items: list[tuple[uuid.UUID, int]], even
 
 
 def _produce(ctx: Context, topic: str, key: str, value: bytes) -> None:
-    producer = Producer({"bootstrap.servers": _bootstrap(ctx)})
+    producer = Producer({"bootstrap.servers": bootstrap(ctx)})
     errors: list[Any] = []
     producer.produce(topic, value, key=key.encode(), on_delivery=lambda err, _m: errors.append(err))
     producer.flush(15)
@@ -212,7 +168,7 @@ class TestOrderCreatedConsumer:
         assert _reserve(inven, ecom_auth, order, [(book, 3)]).status_code == 201
         event_id = uuid.uuid4()
         _produce(ctx, "order.created", str(order), _order_created(order, [(book, 3)], event_id))
-        wait_for(lambda: _reservation_status(ctx, order) == "committed", 30, "the reservation to be committed")
+        wait_for(lambda: reservation_status(ctx, order) == "committed", 30, "the reservation to be committed")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (7, 0)
         # The same event again (a redelivery) changes nothing.
@@ -220,7 +176,7 @@ class TestOrderCreatedConsumer:
         follow_up = uuid.uuid4()
         assert _reserve(inven, ecom_auth, follow_up, [(book, 1)]).status_code == 201
         _produce(ctx, "order.created", str(follow_up), _order_created(follow_up, [(book, 1)]))
-        wait_for(lambda: _reservation_status(ctx, follow_up) == "committed", 30, "the follow-up commit")
+        wait_for(lambda: reservation_status(ctx, follow_up) == "committed", 30, "the follow-up commit")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (6, 0)
 
@@ -242,7 +198,7 @@ class TestOrderCreatedConsumer:
             assert headers["original.topic"] == b"order.created"
         finally:
             dlq.close()
-        wait_for(lambda: _reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
+        wait_for(lambda: reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
 
 
 class TestConsumerMetrics:
@@ -253,7 +209,7 @@ class TestConsumerMetrics:
         order = uuid.uuid4()
         assert _reserve(inven, ecom_auth, order, [(book, 1)]).status_code == 201
         _produce(ctx, "order.created", str(order), _order_created(order, [(book, 1)]))
-        wait_for(lambda: _reservation_status(ctx, order) == "committed", 30, "the commit")
+        wait_for(lambda: reservation_status(ctx, order) == "committed", 30, "the commit")
 
         def lag_samples() -> dict[str, float]:
             text = httpx.get(f"{inven}/metrics").text
@@ -293,7 +249,7 @@ class TestExpiry:
             conn.execute(
                 "update reservation set expires_at = now() - interval '1 second' where order_id = %s", (order,)
             )
-        wait_for(lambda: _reservation_status(ctx, order) == "expired", 60, "the sweeper to expire the reservation")
+        wait_for(lambda: reservation_status(ctx, order) == "expired", 60, "the sweeper to expire the reservation")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (10, 0)
         messages = inventory_updates.read_until(lambda m: bool(_events(m, order_id=str(order), reason="expire")))

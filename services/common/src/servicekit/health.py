@@ -2,17 +2,17 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from servicekit.errors import error_body
+from servicekit.errors import error_body, error_responses
 
 logger = logging.getLogger(__name__)
 
@@ -51,3 +51,27 @@ def readiness_response(checks: dict[str, str]) -> JSONResponse:
 
 def metrics_response() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def operations_router(api_prefix: str, extra_checks: Callable[[Request], dict[str, str]] | None = None) -> APIRouter:
+    """/health/live, /health/ready (database, Redis, plus the service's own checks) and /metrics."""
+    router = APIRouter(prefix=api_prefix, tags=["operations"])
+
+    @router.get("/health/live")
+    async def live() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @router.get("/health/ready", responses=error_responses(503))
+    async def ready(request: Request) -> JSONResponse:
+        """The service's dependencies work; 503 naming whichever does not."""
+        checks = await standard_checks(request.app.state.engine, request.app.state.redis)
+        if extra_checks is not None:
+            checks |= extra_checks(request)
+        return readiness_response(checks)
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return metrics_response()
+
+    return router

@@ -1,11 +1,22 @@
 """Test helpers for services: a signing key the app trusts and Keycloak-shaped tokens signed with it."""
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
@@ -88,3 +99,73 @@ def unsigned_token(key: SigningKey, **claim_args: Any) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def jwks_server(*keys: SigningKey) -> Iterator[str]:
+    """An HTTP endpoint serving the keys' JWKS, standing in for Keycloak's certs URL; yields its URL."""
+    document = json.dumps(jwks(*keys)).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/certs"
+    finally:
+        server.shutdown()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    url: str
+    process: "subprocess.Popen[bytes]"
+    log: Path
+
+
+@contextmanager
+def service_process(module: str, prefix: str, env: dict[str, str], log: Path) -> Iterator[ServiceProcess]:
+    """`python -m <module>` as the platform runs it, on a free port (`<ENV>_PORT` is set here), until
+    its readiness probe answers 200; SIGTERM on exit. Its output goes to `log`."""
+    port = free_port()
+    env_prefix = module.upper()
+    url = f"http://127.0.0.1:{port}"
+    # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks the server's logging.
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            env=os.environ | env | {f"{env_prefix}_PORT": str(port)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{url}/{prefix}/health/ready", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"{module} did not become ready:\n{log.read_text()}")
+    try:
+        yield ServiceProcess(url, process, log)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)

@@ -2,11 +2,10 @@
 
 import asyncio
 
-import uvicorn
-
 from inventory import migrate, seed
 from inventory.config import get_settings
 from servicekit.logs import configure_logging
+from servicekit.runner import serve
 
 
 def main() -> None:
@@ -14,17 +13,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     migrate.upgrade()
     asyncio.run(seed.seed(settings))
-    uvicorn.run(
-        "inventory.main:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,  # RequestContextMiddleware logs every request with its trace id
-        server_header=False,
-        workers=settings.workers,
-        proxy_headers=False,  # client addresses are derived in ratelimit.client_address
-    )
+    serve("inventory.main:create_app", settings)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.catalog import CatalogBook, load_catalog
 from inventory.config import Settings, get_settings
 from inventory.stock import repository
+from servicekit.catalog import CatalogBook, load_catalog
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.logs import configure_logging
 

@@ -78,6 +78,16 @@ class TestAdminSet:
 
 
 class TestAdminAdjust:
+    async def test_a_nul_character_in_the_reason_is_422_and_changes_nothing(
+        self, client: AsyncClient, sessionmaker: Sessions, auth: dict[str, str]
+    ) -> None:
+        book = await create_stock(sessionmaker, 4)
+        response = await client.post(
+            f"/inven/admin/stock/{book}/adjust", json={"delta": 1, "reason": "bad\u0000reason"}, headers=auth
+        )
+        assert response.status_code == 422
+        assert (await client.get(f"/inven/stock/{book}")).json()["available"] == 4
+
     async def test_adjust_records_the_reason(
         self, client: AsyncClient, sessionmaker: Sessions, auth: dict[str, str]
     ) -> None:

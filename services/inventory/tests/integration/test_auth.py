@@ -34,6 +34,7 @@ def routes(book: uuid.UUID) -> list[tuple[str, str, dict[str, object] | None]]:
     return [
         ("POST", "/inven/reservations", reservation_body((book, 1))),
         ("DELETE", f"/inven/reservations/{uuid.uuid4()}", None),
+        ("POST", f"/inven/reservations/{uuid.uuid4()}/cancel", None),
         ("GET", "/inven/admin/stock", None),
         ("PUT", f"/inven/admin/stock/{book}", {"available": 1}),
         ("POST", f"/inven/admin/stock/{book}/adjust", {"delta": 1, "reason": "x"}),

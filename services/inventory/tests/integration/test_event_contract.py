@@ -67,6 +67,10 @@ async def test_each_kind_of_change_yields_one_contracted_event_per_book(
     assert (await client.put(f"/inven/admin/stock/{b}", json={"available": 4}, headers=admin)).status_code == 200
     adjusted = await client.post(f"/inven/admin/stock/{a}/adjust", json={"delta": -1, "reason": "lost"}, headers=admin)
     assert adjusted.status_code == 200
+    cancelled = reservation_body((b, 2))
+    assert (await client.post("/inven/reservations", json=cancelled, headers=service)).status_code == 201
+    cancel = await client.post(f"/inven/reservations/{cancelled['order_id']}/cancel", headers=service)
+    assert cancel.status_code == 200
 
     payloads = [assert_contracted(row) for row in await outbox(sessionmaker, a, b)]
     summary = [
@@ -82,6 +86,8 @@ async def test_each_kind_of_change_yields_one_contracted_event_per_book(
             (str(a), "expire", 7, 10, expired["order_id"]),
             (str(b), "admin_set", 10, 4, None),
             (str(a), "admin_adjust", 10, 9, None),
+            (str(b), "reserve", 4, 2, cancelled["order_id"]),
+            (str(b), "cancel", 2, 4, cancelled["order_id"]),
         ],
         key=str,
     )

@@ -1,15 +1,18 @@
 import asyncio
 import os
+import uuid
 
+import pytest
 from factories import fetch_all
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory import migrate
-from inventory.catalog import load_catalog
 from inventory.config import REPO_ROOT
 from inventory.seed import seed_stock
+from servicekit.catalog import load_catalog
 
 CATALOG = load_catalog(REPO_ROOT / "data/catalog/books.json")
 
@@ -59,3 +62,28 @@ class TestMigrations:
         assert {"stock", "reservation", "reservation_line", "stock_movement", "outbox", "processed_event"} <= {
             t["tablename"] for t in tables
         }
+
+    async def test_downgrading_below_cancelled_turns_cancelled_reservations_into_released(
+        self, app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        url = os.environ["INVENTORY_TEST_DATABASE_URL"]
+        order_id = uuid.uuid4()
+        insert = text(
+            "INSERT INTO reservation (order_id, request_hash, status, expires_at) VALUES (:id, 'x', :status, now())"
+        )
+        async with sessionmaker() as session, session.begin():
+            await session.execute(insert, {"id": order_id, "status": "cancelled"})
+        await asyncio.to_thread(migrate.downgrade, url, "f8101a07f896")
+        try:
+            [row] = await fetch_all(sessionmaker, "SELECT status FROM reservation WHERE order_id = :id", id=order_id)
+            assert row["status"] == "released"
+            with pytest.raises(IntegrityError, match="ck_reservation_status"):
+                async with sessionmaker() as session, session.begin():
+                    await session.execute(insert, {"id": uuid.uuid4(), "status": "cancelled"})
+        finally:
+            await asyncio.to_thread(migrate.upgrade, url)
+        # Upgraded again, cancelled is allowed once more.
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                text("UPDATE reservation SET status = 'cancelled' WHERE order_id = :id"), {"id": order_id}
+            )

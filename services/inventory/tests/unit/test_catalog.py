@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.catalog import CatalogBook, is_valid_isbn13, load_catalog
 from inventory.config import REPO_ROOT
+from servicekit.catalog import CatalogBook, is_valid_isbn13, load_catalog
 
 CATALOG = REPO_ROOT / "data" / "catalog" / "books.json"
 

@@ -1,13 +1,22 @@
-"""The order.created consumer's decoding: the contract's example passes, anything else is rejected."""
+"""The order.created consumer: the contract's example passes, anything else is rejected; what is
+handled and what is dead-lettered."""
 
 import json
+import uuid
+from typing import Any, cast
 
 import jsonschema
 import pytest
+from aiokafka import ConsumerRecord
+from prometheus_client import REGISTRY
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.config import REPO_ROOT
-from inventory.events.consumer import parse
+from inventory.events import consumer as consumer_module
+from inventory.events.consumer import OrderCreatedConsumer, parse
+from inventory.reservations.exceptions import ReservationNotHeld
+from inventory.reservations.service import CommitOutcome
 
 SCHEMA = json.loads((REPO_ROOT / "contracts/events/order.created.schema.json").read_text())
 EXAMPLE = SCHEMA["examples"][0]
@@ -41,3 +50,79 @@ class TestParse:
     def test_record_without_value_is_rejected(self) -> None:
         with pytest.raises(ValueError):
             parse(None)
+
+
+class FakeSession:
+    """Stands in for both the session and its transaction: the commit itself is replaced."""
+
+    async def __aenter__(self) -> "FakeSession":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def begin(self) -> "FakeSession":
+        return self
+
+
+def record() -> ConsumerRecord[bytes, bytes]:
+    value = json.dumps(EXAMPLE).encode()
+    return ConsumerRecord(
+        topic="order.created",
+        partition=0,
+        offset=7,
+        timestamp=0,
+        timestamp_type=0,
+        key=None,
+        value=value,
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=len(value),
+        headers=[],
+    )
+
+
+def consumed(outcome: str) -> float:
+    return REGISTRY.get_sample_value("inventory_order_created_events_total", {"outcome": outcome}) or 0.0
+
+
+class TestHandle:
+    @pytest.fixture
+    def sent(self) -> list[dict[str, Any]]:
+        return []
+
+    async def handle(self, sent: list[dict[str, Any]]) -> None:
+        async def send(topic: str, **kwargs: Any) -> None:
+            sent.append({"topic": topic} | kwargs)
+
+        sessionmaker = cast(async_sessionmaker[AsyncSession], FakeSession)
+        await OrderCreatedConsumer(sessionmaker, bootstrap="unused", backoff_seconds=0).handle(record(), send)
+
+    async def test_the_event_of_an_order_cancelled_first_is_handled_not_dead_lettered(
+        self, monkeypatch: pytest.MonkeyPatch, sent: list[dict[str, Any]]
+    ) -> None:
+        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+            return CommitOutcome.CANCELLED
+
+        monkeypatch.setattr(consumer_module, "commit_reservation", commit)
+        before = consumed("cancelled"), consumed("dead_lettered")
+        await self.handle(sent)
+        assert sent == []
+        assert (consumed("cancelled"), consumed("dead_lettered")) == (before[0] + 1, before[1])
+
+    async def test_a_reservation_that_is_not_held_is_dead_lettered_at_once(
+        self, monkeypatch: pytest.MonkeyPatch, sent: list[dict[str, Any]]
+    ) -> None:
+        calls = 0
+
+        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+            nonlocal calls
+            calls += 1
+            raise ReservationNotHeld(order_id, "expired")
+
+        monkeypatch.setattr(consumer_module, "commit_reservation", commit)
+        await self.handle(sent)
+        assert calls == 1
+        [dead] = sent
+        assert dead["topic"] == "order.created.dlq"
+        assert dict(dead["headers"])["error"].startswith(b"the reservation of order")

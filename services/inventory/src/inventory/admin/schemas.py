@@ -1,6 +1,9 @@
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from inventory.stock.schemas import StockRead
+from servicekit.validation import NoNul
 
 
 class StockSet(BaseModel):
@@ -13,7 +16,7 @@ class StockAdjust(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     delta: int = Field(ge=-100_000, le=100_000, description="Non-zero change of the available count")
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Annotated[str, Field(min_length=1, max_length=200), NoNul]
 
     @field_validator("delta")
     @classmethod

@@ -1,4 +1,7 @@
-"""Consumer of `order.created`: commits the order's held reservation, dead-letters what it cannot process."""
+"""Consumer of `order.created`: commits the order's held reservation, dead-letters what it cannot process.
+
+An order cancelled before its event arrives has a cancelled reservation: that is handled (outcome
+`cancelled`, nothing changes), not dead-lettered."""
 
 import asyncio
 import json

@@ -1,29 +1,14 @@
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import Request
 
 from inventory.config import API_PREFIX
-from servicekit.errors import error_responses
-from servicekit.health import metrics_response, readiness_response, standard_checks
-
-router = APIRouter(prefix=API_PREFIX, tags=["operations"])
+from servicekit.health import operations_router
 
 
-@router.get("/health/live")
-async def live() -> dict[str, str]:
-    """The process is up."""
-    return {"status": "ok"}
-
-
-@router.get("/health/ready", responses=error_responses(503))
-async def ready(request: Request) -> JSONResponse:
-    """The database, Redis and the order.created consumer work; 503 naming whichever does not."""
-    checks = await standard_checks(request.app.state.engine, request.app.state.redis)
+def _consumer(request: Request) -> dict[str, str]:
     consumer = request.app.state.consumer
-    if consumer is not None:
-        checks["consumer"] = "ok" if consumer.connected else "down"
-    return readiness_response(checks)
+    if consumer is None:  # turned off (tests of the HTTP API alone)
+        return {}
+    return {"consumer": "ok" if consumer.connected else "down"}
 
 
-@router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    return metrics_response()
+router = operations_router(API_PREFIX, _consumer)

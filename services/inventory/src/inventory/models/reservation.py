@@ -13,12 +13,13 @@ class ReservationStatus(StrEnum):
     COMMITTED = "committed"
     RELEASED = "released"
     EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 class Reservation(Base):
     __tablename__ = "reservation"
     __table_args__ = (
-        CheckConstraint("status IN ('held', 'committed', 'released', 'expired')", name="status"),
+        CheckConstraint("status IN ('held', 'committed', 'released', 'expired', 'cancelled')", name="status"),
         # The expiry sweep only ever looks at held reservations.
         Index("ix_reservation_held_expires_at", "expires_at", postgresql_where=text("status = 'held'")),
     )

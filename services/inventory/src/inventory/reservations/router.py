@@ -47,3 +47,15 @@ async def create_reservation(
 async def release_reservation(order_id: uuid.UUID, session: SessionDep, client: ReservingClient) -> ReservationRead:
     """Release a held reservation and restore its stock; idempotent."""
     return await service.release(session, order_id, actor=client.actor)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=ReservationRead,
+    responses=error_responses(401, 403, 404, 422, 429),
+)
+async def cancel_reservation(order_id: uuid.UUID, session: SessionDep, client: ReservingClient) -> ReservationRead:
+    """Cancel an order's reservation, held or committed, and put its units back on sale; idempotent.
+
+    Cancelling a released, expired or already cancelled reservation changes nothing and returns it."""
+    return await service.cancel(session, order_id, actor=client.actor)

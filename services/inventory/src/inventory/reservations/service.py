@@ -34,6 +34,8 @@ class ReserveResult:
 class CommitOutcome(StrEnum):
     COMMITTED = "committed"
     ALREADY_COMMITTED = "already_committed"
+    # The order was cancelled before its order.created event arrived: nothing left to commit.
+    CANCELLED = "cancelled"
     DUPLICATE_EVENT = "duplicate_event"
 
 
@@ -103,6 +105,26 @@ async def release(session: AsyncSession, order_id: uuid.UUID, *, actor: str) -> 
     return ReservationRead.model_validate(reservation)
 
 
+async def cancel(session: AsyncSession, order_id: uuid.UUID, *, actor: str) -> ReservationRead:
+    """Cancel an order's reservation and return its units to `available`; idempotent.
+
+    A held reservation's units move from reserved back to available. A committed one's units left
+    `reserved` at commit, so they come back as available only (the customer returns them). Cancelling
+    a cancelled, released or expired reservation changes nothing: its stock was already returned."""
+    reservation = await repository.get(session, order_id, for_update=True)
+    if reservation is None:
+        raise ReservationNotFound(order_id)
+    if reservation.status == ReservationStatus.HELD:
+        await _restore(session, [reservation], reason=StockChangeReason.CANCEL, actor=actor)
+    elif reservation.status == ReservationStatus.COMMITTED:
+        await _return_sold(session, reservation, actor=actor)
+    else:
+        return ReservationRead.model_validate(reservation)
+    await repository.set_status(session, [order_id], ReservationStatus.CANCELLED)
+    RESERVATIONS.labels("cancelled").inc()
+    return ReservationRead.model_validate(reservation)
+
+
 async def expire_reservations(session: AsyncSession, *, limit: int = 100) -> int:
     """Release up to `limit` held reservations past their expiry; returns how many.
 
@@ -120,7 +142,7 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
     """Turn a held reservation into a sale (for the order.created consumer); idempotent by event id.
 
     The reserved units leave the store, so `reserved` drops while `available` stays as it is: no
-    stock movement and no inventory.updated event."""
+    stock movement and no inventory.updated event. A cancelled reservation stays cancelled."""
     if not await processed_events.mark_processed(session, event_id):
         return CommitOutcome.DUPLICATE_EVENT
     reservation = await repository.get(session, order_id, for_update=True)
@@ -128,6 +150,8 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
         raise ReservationNotFound(order_id)
     if reservation.status == ReservationStatus.COMMITTED:
         return CommitOutcome.ALREADY_COMMITTED
+    if reservation.status == ReservationStatus.CANCELLED:
+        return CommitOutcome.CANCELLED
     if reservation.status != ReservationStatus.HELD:
         raise ReservationNotHeld(order_id, reservation.status)
     await stock_repository.lock(session, [line.book_id for line in reservation.lines])
@@ -159,3 +183,21 @@ async def _restore(
                 actor=actor,
                 order_id=reservation.order_id,
             )
+
+
+async def _return_sold(session: AsyncSession, reservation: Reservation, *, actor: str) -> None:
+    """Put a committed reservation's units back on sale: they left `reserved` at commit, so only
+    `available` grows, with one movement per book."""
+    levels = await stock_repository.lock(session, [line.book_id for line in reservation.lines])
+    for line in reservation.lines:
+        previous = levels[line.book_id].available
+        await stock_repository.change(session, line.book_id, available_delta=line.quantity)
+        await stock_service.record_change(
+            session,
+            book_id=line.book_id,
+            previous_available=previous,
+            new_available=previous + line.quantity,
+            reason=StockChangeReason.CANCEL,
+            actor=actor,
+            order_id=reservation.order_id,
+        )

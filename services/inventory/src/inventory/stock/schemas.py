@@ -23,6 +23,7 @@ class StockChangeReason(StrEnum):
     RESERVE = "reserve"
     RELEASE = "release"
     EXPIRE = "expire"
+    CANCEL = "cancel"
     ADMIN_SET = "admin_set"
     ADMIN_ADJUST = "admin_adjust"
 

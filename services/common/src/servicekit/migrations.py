@@ -1,0 +1,62 @@
+"""Alembic plumbing: run a service's migrations programmatically, and the body of its env.py."""
+
+import asyncio
+import logging
+from logging.config import fileConfig
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from servicekit.db import to_asyncpg_url
+
+
+class Migrations:
+    def __init__(self, service_root: Path) -> None:
+        self.service_root = service_root
+
+    def config(self, database_url: str | None = None) -> Config:
+        config = Config(str(self.service_root / "alembic.ini"))
+        if database_url is not None:
+            config.attributes["database_url"] = database_url
+        return config
+
+    def upgrade(self, database_url: str | None = None, revision: str = "head") -> None:
+        command.upgrade(self.config(database_url), revision)
+
+    def downgrade(self, database_url: str | None = None, revision: str = "base") -> None:
+        command.downgrade(self.config(database_url), revision)
+
+
+def run_env(metadata: MetaData, default_url: str) -> None:
+    """What a service's migrations/env.py does; `default_url` is used unless the caller passed one."""
+    config = context.config
+    # Plain `alembic` on the command line logs per alembic.ini; inside the service the JSON logging stays.
+    if config.config_file_name is not None and not logging.getLogger().handlers:
+        fileConfig(config.config_file_name, disable_existing_loggers=False)
+    explicit = config.attributes.get("database_url")
+    url = to_asyncpg_url(explicit or default_url)
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def online() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(run)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(online())

@@ -1,0 +1,1 @@
+"""E-Commerce service: catalog, carts, checkout, orders."""

@@ -1,0 +1,115 @@
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from ecom.admin.router import router as admin_router
+from ecom.cart.guest import GuestCarts
+from ecom.cart.router import router as cart_router
+from ecom.catalog.router import router as catalog_router
+from ecom.checkout.router import router as checkout_router
+from ecom.checkout.service import run_recovery_loop
+from ecom.clients.inventory import InventoryClient
+from ecom.clients.service_token import ServiceToken, TokenSource
+from ecom.config import API_PREFIX, Settings, get_settings
+from ecom.csrf.router import router as csrf_router
+from ecom.csrf.service import CsrfStore
+from ecom.health.router import router as health_router
+from ecom.metrics import REQUEST_LATENCY
+from ecom.orders.router import router as orders_router
+from servicekit.app import install_common, token_validator
+from servicekit.auth.jwks import JwksFetcher
+from servicekit.db import create_engine, create_sessionmaker
+from servicekit.logs import configure_logging
+from servicekit.ratelimit import RateLimiter
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    jwks_fetcher: JwksFetcher | None = None,
+    inventory_transport: httpx.AsyncBaseTransport | None = None,
+    service_tokens: TokenSource | None = None,
+) -> FastAPI:
+    """The app; tests may route inventory calls to an in-process inventory app and sign service tokens
+    with their own key (the platform tests cover the real network and Keycloak)."""
+    settings = settings or get_settings()
+    # Each uvicorn worker process builds its own app, so it configures its own JSON logging.
+    configure_logging(settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        # Inventory must answer within the timeout or the checkout reports 503 (the saga never hangs).
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.inventory_timeout_seconds),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=inventory_transport,
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        app.state.rate_limiter = RateLimiter(redis, prefix="ecom:ratelimit")
+        app.state.csrf = CsrfStore(redis, ttl_seconds=settings.csrf_ttl_seconds)
+        app.state.guest_carts = GuestCarts(redis, ttl_seconds=settings.guest_cart_ttl_seconds)
+        app.state.token_validator = token_validator(settings, jwks_fetcher)
+        tokens = service_tokens or ServiceToken(
+            http,
+            token_url=settings.oidc_token_url,
+            client_id=settings.service_client_id,
+            client_secret=settings.service_client_secret,
+        )
+        app.state.inventory = InventoryClient(http, tokens, base_url=settings.inventory_url)
+        recovery = asyncio.create_task(
+            run_recovery_loop(
+                app.state.sessionmaker,
+                app.state.inventory,
+                interval_seconds=settings.recovery_interval_seconds,
+                stale_seconds=settings.stale_checkout_seconds,
+            )
+        )
+        try:
+            yield
+        finally:
+            recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recovery
+            await http.aclose()
+            await redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="E-Commerce service",
+        version="0.1.0",
+        description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        redoc_url=None,
+    )
+    install_common(
+        app,
+        settings,
+        service="ecom",
+        api_prefix=API_PREFIX,
+        latency=REQUEST_LATENCY,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["X-CSRF-Token", "Idempotency-Key"],
+        # The guest cart cookie must travel with the storefront's requests.
+        allow_credentials=True,
+    )
+    for router in (
+        catalog_router,
+        csrf_router,
+        cart_router,
+        checkout_router,
+        orders_router,
+        admin_router,
+        health_router,
+    ):
+        app.include_router(router)
+    return app

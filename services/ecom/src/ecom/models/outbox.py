@@ -1,0 +1,6 @@
+from ecom.models.base import Base
+from servicekit.orm import OutboxColumns
+
+
+class Outbox(OutboxColumns, Base):
+    __tablename__ = "outbox"

@@ -1,0 +1,92 @@
+import logging
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecom.clients.inventory import InventoryClient, InventoryUnavailable
+from ecom.models import CustomerOrder, OrderStatus
+from ecom.orders import repository
+from ecom.orders.exceptions import OrderNotCancellable, OrderNotFound
+from ecom.orders.schemas import AdminOrderPage, AdminOrderRead, OrderItemRead, OrderPage, OrderRead
+from ecom.outbox import events
+from ecom.outbox import repository as outbox
+from servicekit.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class InventoryDown(ServiceUnavailable):
+    code = "inventory_unavailable"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"the inventory service is unavailable; {what}", headers={"Retry-After": "5"})
+
+
+def to_read(order: CustomerOrder) -> OrderRead:
+    return OrderRead(
+        order_id=order.id,
+        status=OrderStatus(order.status),
+        total=order.total,
+        currency=order.currency,
+        items=[OrderItemRead.model_validate(item) for item in order.items],
+        created_at=order.created_at,
+        cancelled_at=order.cancelled_at,
+    )
+
+
+def to_admin_read(order: CustomerOrder) -> AdminOrderRead:
+    return AdminOrderRead(**to_read(order).model_dump(), user_id=order.user_id, username=order.username)
+
+
+async def list_own(session: AsyncSession, user_id: str, *, page: int, size: int) -> OrderPage:
+    """The user's orders, newest first."""
+    orders, total = await repository.page(session, user_id=user_id, status=None, offset=(page - 1) * size, limit=size)
+    return OrderPage(items=[to_read(o) for o in orders], total=total, page=page, size=size)
+
+
+async def list_all(session: AsyncSession, *, status: OrderStatus | None, page: int, size: int) -> AdminOrderPage:
+    """Every order (admin), newest first, optionally with one status."""
+    orders, total = await repository.page(session, user_id=None, status=status, offset=(page - 1) * size, limit=size)
+    return AdminOrderPage(items=[to_admin_read(o) for o in orders], total=total, page=page, size=size)
+
+
+async def get_own(session: AsyncSession, user_id: str, order_id: uuid.UUID) -> CustomerOrder:
+    """One of the user's orders; someone else's order is reported as missing, not as forbidden."""
+    order = await repository.get(session, order_id, user_id=user_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+async def cancel(session: AsyncSession, inventory: InventoryClient, user_id: str, order_id: uuid.UUID) -> CustomerOrder:
+    """Cancel a CONFIRMED order: inventory takes the stock back, then the order and an order.cancelled
+    event are written in this request's transaction.
+
+    The order row stays locked across the inventory call, so two cancels cannot both pass the check;
+    inventory's cancel is idempotent, so a retry after a failed commit is harmless."""
+    order = await repository.get(session, order_id, user_id=user_id, for_update=True)
+    if order is None:
+        raise OrderNotFound(order_id)
+    if order.status != OrderStatus.CONFIRMED:
+        raise OrderNotCancellable(order_id, order.status)
+    try:
+        await inventory.cancel(order_id)
+    except InventoryUnavailable as exc:
+        logger.warning("order cancel: inventory unavailable", extra={"order_id": str(order_id), "error": str(exc)})
+        raise InventoryDown("the order was not cancelled") from exc
+    now = await session.scalar(select(func.now()))
+    assert now is not None
+    await repository.mark_cancelled(session, order_id, now)
+    order = await repository.get(session, order_id)
+    assert order is not None
+    event_id = uuid.uuid4()
+    await outbox.add(
+        session,
+        event_id=event_id,
+        event_type=events.ORDER_CANCELLED,
+        aggregate_id=str(order_id),
+        payload=events.order_cancelled(event_id, order),
+    )
+    logger.info("order cancelled", extra={"order_id": str(order_id)})
+    return order

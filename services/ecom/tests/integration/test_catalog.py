@@ -1,0 +1,174 @@
+import uuid
+
+from factories import SigningKey, admin_token, bearer, book_body, create_book, csrf_headers
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def genre() -> str:
+    """A genre no other test uses, so counts and orders are exact."""
+    return f"G-{uuid.uuid4().hex[:10]}"
+
+
+class TestListing:
+    async def test_pages_cover_every_book_once_in_title_order(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        g = genre()
+        titles = [f"Book {c}" for c in "EBDAC"]
+        for title in titles:
+            await create_book(ecom_db, title=title, genre=g)
+        pages = [(await client.get("/ecom/books", params={"genre": g, "size": 2, "page": p})).json() for p in (1, 2, 3)]
+        assert [page["total"] for page in pages] == [5, 5, 5]
+        assert [page["page"] for page in pages] == [1, 2, 3]
+        assert [b["title"] for page in pages for b in page["items"]] == sorted(titles)
+
+    async def test_genre_filter_ignores_case_and_author_filter_matches_part_of_the_name(
+        self, client: AsyncClient, ecom_db: Sessions
+    ) -> None:
+        g = genre()
+        await create_book(ecom_db, genre=g, author="Ursula K. Le Guin", title="A")
+        await create_book(ecom_db, genre=g, author="Someone Else", title="B")
+        by_genre = (await client.get("/ecom/books", params={"genre": g.upper()})).json()
+        assert by_genre["total"] == 2
+        by_author = (await client.get("/ecom/books", params={"genre": g, "author": "le gui"})).json()
+        assert [b["author"] for b in by_author["items"]] == ["Ursula K. Le Guin"]
+
+    async def test_author_filter_treats_like_wildcards_as_text(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        g = genre()
+        await create_book(ecom_db, genre=g, author="Plain Name")
+        assert (await client.get("/ecom/books", params={"genre": g, "author": "%"})).json()["total"] == 0
+
+    async def test_sorts_by_price_and_year_both_ways(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        g = genre()
+        for title, price, year in (("X", "9.99", 2001), ("Y", "30.00", 1999), ("Z", "15.50", 2010)):
+            await create_book(ecom_db, genre=g, title=title, price=price, year=year)
+
+        async def order(sort: str) -> list[str]:
+            return [
+                b["title"] for b in (await client.get("/ecom/books", params={"genre": g, "sort": sort})).json()["items"]
+            ]
+
+        assert await order("price") == ["X", "Z", "Y"]
+        assert await order("-price") == ["Y", "Z", "X"]
+        assert await order("year") == ["Y", "X", "Z"]
+        assert await order("-year") == ["Z", "X", "Y"]
+        assert await order("-title") == ["Z", "Y", "X"]
+
+    async def test_removed_books_are_not_listed(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        g = genre()
+        await create_book(ecom_db, genre=g, active=False)
+        assert (await client.get("/ecom/books", params={"genre": g})).json()["total"] == 0
+
+    async def test_bad_paging_and_sort_are_422_naming_the_parameter(self, client: AsyncClient) -> None:
+        for params, name in (({"size": 101}, "size"), ({"page": 0}, "page"), ({"sort": "cheapest"}, "sort")):
+            response = await client.get("/ecom/books", params=params)
+            assert response.status_code == 422
+            assert response.json()["error"] == "validation_error"
+            assert response.json()["detail"][0]["loc"] == ["query", name]
+
+    async def test_genres_lists_counts(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        g = genre()
+        await create_book(ecom_db, genre=g)
+        await create_book(ecom_db, genre=g)
+        genres = {row["genre"]: row["count"] for row in (await client.get("/ecom/books/genres")).json()}
+        assert genres[g] == 2
+
+
+class TestBook:
+    async def test_returns_the_book_with_price_as_decimal_string_and_cover(
+        self, client: AsyncClient, ecom_db: Sessions
+    ) -> None:
+        book_id = await create_book(ecom_db, title="Detail", price="7.05", year=1999)
+        body = (await client.get(f"/ecom/books/{book_id}")).json()
+        assert body["title"] == "Detail"
+        assert body["price"] == "7.05"
+        assert body["year"] == 1999
+        assert body["cover_url"] == f"/ecom/books/{book_id}/cover.svg"
+
+    async def test_unknown_removed_and_malformed_ids(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        removed = await create_book(ecom_db, active=False)
+        for book_id in (uuid.uuid4(), removed):
+            response = await client.get(f"/ecom/books/{book_id}")
+            assert response.status_code == 404
+            assert response.json()["error"] == "book_not_found"
+        assert (await client.get("/ecom/books/not-a-uuid")).status_code == 422
+
+    async def test_cover_is_svg_with_the_title_escaped(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        book_id = await create_book(ecom_db, title="<script>alert(1)</script>")
+        response = await client.get(f"/ecom/books/{book_id}/cover.svg")
+        assert response.headers["content-type"] == "image/svg+xml"
+        assert "sandbox" in response.headers["content-security-policy"]
+        assert "<script>" not in response.text
+        assert "&lt;script&gt;" in response.text
+
+    async def test_markup_in_a_title_round_trips_as_plain_data(
+        self, client: AsyncClient, signing_key: SigningKey
+    ) -> None:
+        title = f"<script>alert('{uuid.uuid4().hex[:6]}')</script> & <b>bold</b>"
+        admin = bearer(admin_token(signing_key))
+        created = await client.post(
+            "/ecom/admin/books", json=book_body(title=title), headers=await csrf_headers(client, admin)
+        )
+        assert created.status_code == 201, created.text
+        fetched = (await client.get(f"/ecom/books/{created.json()['id']}")).json()
+        assert fetched["title"] == title
+        found = (await client.get("/ecom/books/search", params={"q": title})).json()
+        assert title in [b["title"] for b in found["items"]]
+
+
+class TestSearch:
+    async def test_title_match_ranks_above_description_match(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        word = f"zq{uuid.uuid4().hex[:6]}"
+        in_description = await create_book(ecom_db, title="Plain", description=f"A story about {word} and more.")
+        in_title = await create_book(ecom_db, title=f"The {word}")
+        items = (await client.get("/ecom/books/search", params={"q": word})).json()["items"]
+        ours = [b["id"] for b in items if b["id"] in (str(in_title), str(in_description))]
+        assert ours == [str(in_title), str(in_description)]
+        assert items[0]["id"] == str(in_title)
+
+    async def test_a_misspelt_author_still_finds_the_book(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        book_id = await create_book(ecom_db, title="Trigram Tale", author="Jolanda Tolkien-Varga")
+        items = (await client.get("/ecom/books/search", params={"q": "tolkein", "size": 100})).json()["items"]
+        assert str(book_id) in [b["id"] for b in items]
+
+    async def test_a_misspelt_title_still_finds_the_book(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        book_id = await create_book(ecom_db, title="Quixotic Wanderings")
+        items = (await client.get("/ecom/books/search", params={"q": "quixotik wanderins", "size": 100})).json()
+        assert str(book_id) in [b["id"] for b in items["items"]]
+
+    async def test_words_match_anywhere_across_title_author_description(
+        self, client: AsyncClient, ecom_db: Sessions
+    ) -> None:
+        token = uuid.uuid4().hex[:8]
+        book_id = await create_book(ecom_db, title=f"Alpha{token}", description=f"beta{token} gamma")
+        found = (await client.get("/ecom/books/search", params={"q": f"alpha{token} beta{token}"})).json()
+        assert found["items"][0]["id"] == str(book_id)
+
+    async def test_nonsense_finds_nothing(self, client: AsyncClient) -> None:
+        body = (await client.get("/ecom/books/search", params={"q": "xqzvbnmwrtp"})).json()
+        assert body == {"items": [], "total": 0, "page": 1, "size": 20}
+
+    async def test_empty_blank_or_overlong_query_is_422(self, client: AsyncClient) -> None:
+        for q in ("", "   ", "x" * 201):
+            response = await client.get("/ecom/books/search", params={"q": q})
+            assert response.status_code == 422, q
+            assert response.json()["detail"][0]["loc"] == ["query", "q"]
+        assert (await client.get("/ecom/books/search")).status_code == 422
+
+    async def test_removed_books_are_not_found(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        word = f"zr{uuid.uuid4().hex[:6]}"
+        await create_book(ecom_db, title=f"Gone {word}", active=False)
+        assert (await client.get("/ecom/books/search", params={"q": word})).json()["total"] == 0
+
+
+class TestHostileInput:
+    async def test_nul_characters_are_422_not_a_server_error(self, client: AsyncClient) -> None:
+        for path, params in (
+            ("/ecom/books", {"author": "a\x00b"}),
+            ("/ecom/books", {"genre": "\x00"}),
+            ("/ecom/books/search", {"q": "x\x00"}),
+        ):
+            response = await client.get(path, params=params)
+            assert response.status_code == 422, (path, params)
+            assert "NUL" in response.json()["detail"][0]["msg"]
