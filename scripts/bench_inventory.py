@@ -12,10 +12,7 @@ wrk (Debian package `wrk`) shares the machine's 2 cores with the whole platform.
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -26,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from servicekit.catalog import load_catalog  # noqa: E402
 
 from bookstore.platform import build_context  # noqa: E402
+from scripts.benchlib import require_wrk, wrk  # noqa: E402
 from tests.tokens import admin_token, service_token  # noqa: E402
 
 LUA = """
@@ -47,38 +45,11 @@ request = function()
   end
   return wrk.format(nil, "/inven/stock/" .. book)
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%.1f %%.1f %%.1f %%.1f\\n", summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, summary.duration / 1e6))
-end
 """
 
 
-def wrk(name: str, base: str, method: str, token: str, books: list[str], clients: int, seconds: int) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(LUA % {"books": ",".join(f'"{b}"' for b in books), "method": method, "token": token})
-        script.flush()
-        out = subprocess.run(
-            ["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "-s", script.name, base],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    requests, errors, p50, p95, p99, duration = next(
-        line.split()[1:] for line in out.splitlines() if line.startswith("RESULT")
-    )
-    rate = int(requests) / float(duration)
-    print(
-        f"{name}: {rate:7.1f} req/s  p50 {p50} ms  p95 {p95} ms  p99 {p99} ms  ({requests} requests, "
-        f"{errors} non-2xx/errors, {clients} connections, {float(duration):.0f}s)"
-    )
-
-
 def main(clients: int, seconds: int) -> None:
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install wrk")
+    require_wrk()
     ctx = build_context(write_secrets=False)
     base = f"http://127.0.0.1:{ctx.port('INVENTORY_SERVICE_PORT')}"
     books = [str(b.id) for b in load_catalog(ROOT / "data" / "catalog" / "books.json")[40:60]]
@@ -86,8 +57,9 @@ def main(clients: int, seconds: int) -> None:
     for book in books:
         httpx.put(f"{base}/inven/admin/stock/{book}", json={"available": 100000}, headers=admin).raise_for_status()
     token = service_token(ctx, "ecom-service")
-    wrk("POST /inven/reservations", base, "POST", token, books, clients, seconds)
-    wrk("GET  /inven/stock/{id}   ", base, "GET", token, books, clients, seconds)
+    for name, method in (("POST /inven/reservations", "POST"), ("GET  /inven/stock/{id}   ", "GET")):
+        lua = LUA % {"books": ",".join(f'"{b}"' for b in books), "method": method, "token": token}
+        wrk(name, base, lua, clients, seconds)
 
 
 if __name__ == "__main__":

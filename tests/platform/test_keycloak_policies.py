@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import ssl
 from collections.abc import Iterator
 
@@ -10,48 +9,20 @@ import httpx
 import pytest
 
 from bookstore.components import Context
+from tests.keycloak_admin import keycloak_admin, temporary_user
 from tests.tokens import pkce_pair, submit_login_form
 
 
 @pytest.fixture
 def admin_api(ctx: Context) -> Iterator[httpx.Client]:
-    """Keycloak's admin REST API, on loopback (it is not published through the gateway)."""
-    base = f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}"
-    token = httpx.post(
-        f"{base}/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": ctx.env["KEYCLOAK_ADMIN_USER"],
-            "password": ctx.env["KEYCLOAK_ADMIN_PASSWORD"],
-        },
-        timeout=10,
-    ).json()["access_token"]
-    with httpx.Client(
-        base_url=f"{base}/admin/realms/bookstore", headers={"Authorization": f"Bearer {token}"}, timeout=10
-    ) as client:
+    with keycloak_admin(ctx) as client:
         yield client
 
 
 @pytest.fixture
 def throwaway_user(admin_api: httpx.Client) -> Iterator[tuple[str, str]]:
-    username, password = f"bf-{secrets.token_hex(4)}", secrets.token_urlsafe(18)
-    created = admin_api.post(
-        "/users",
-        json={
-            "username": username,
-            "enabled": True,
-            "email": f"{username}@myecom.net",
-            "emailVerified": True,
-            "firstName": "Brute",
-            "lastName": "Force",
-            "credentials": [{"type": "password", "value": password, "temporary": False}],
-        },
-    )
-    assert created.status_code == 201, created.text
-    user_id = created.headers["location"].rsplit("/", 1)[-1]
-    yield username, password
-    admin_api.delete(f"/users/{user_id}")
+    with temporary_user(admin_api, "bf") as user:
+        yield user
 
 
 def _form_login(ctx: Context, username: str, password: str) -> httpx.Response:

@@ -11,21 +11,7 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from servicekit.testing import (  # noqa: F401  (re-exported for the tests)
-    AUDIENCE,
-    ISSUER,
-    RESERVE_ROLES,
-    SigningKey,
-    admin_token,
-    bearer,
-    claims,
-    customer_token,
-    jwks,
-    make_token,
-    new_signing_key,
-    service_token,
-    unsigned_token,
-)
+from servicekit.testing import *  # noqa: F403  (signing keys, tokens, bearer: shared by every service)
 
 
 def reservation_body(*lines: tuple[uuid.UUID, int], order_id: uuid.UUID | None = None) -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """Wiring shared by the services' app factories."""
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import Histogram
+from starlette.types import Lifespan
 
 from servicekit.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
 from servicekit.auth.tokens import TokenValidator
@@ -22,18 +25,31 @@ def token_validator(settings: ServiceSettings, fetcher: JwksFetcher | None = Non
     )
 
 
-def install_common(
-    app: FastAPI,
+def create_service_app(
     settings: ServiceSettings,
     *,
     service: str,
+    title: str,
+    description: str,
     api_prefix: str,
+    lifespan: Lifespan[FastAPI],
+    routers: Sequence[APIRouter],
     latency: Histogram,
     allow_methods: list[str],
-    allow_headers: list[str],
+    allow_headers: Sequence[str] = (),
     allow_credentials: bool = False,
-) -> None:
-    """Error rendering, CORS for the storefront, trace ids + access log + latency histogram."""
+) -> FastAPI:
+    """A service's app: its routes under `api_prefix` (docs too), error rendering, CORS for the storefront,
+    trace ids + access log + latency histogram."""
+    app = FastAPI(
+        title=title,
+        version="0.1.0",
+        description=description,
+        lifespan=lifespan,
+        docs_url=f"{api_prefix}/docs",
+        openapi_url=f"{api_prefix}/openapi.json",
+        redoc_url=None,
+    )
     app.state.settings = settings
     register_error_handlers(app)
     app.add_middleware(
@@ -46,3 +62,6 @@ def install_common(
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, service=service, api_prefix=api_prefix, latency=latency)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,6 +1,7 @@
 """Async engine, sessions and the one-transaction-per-request dependency."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,3 +47,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function" commits before the response is sent, so a failed commit can never follow a 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+@asynccontextmanager
+async def one_off_session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """One transaction on a short-lived engine, for commands that run outside the app (seeding)."""
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()

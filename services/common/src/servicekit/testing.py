@@ -169,3 +169,10 @@ def service_process(module: str, prefix: str, env: dict[str, str], log: Path) ->
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+def stop_and_read_log(service: ServiceProcess) -> list[dict[str, Any]]:
+    """SIGTERM the service, wait for it to exit, and return its log as parsed JSON lines."""
+    service.process.send_signal(signal.SIGTERM)
+    service.process.wait(timeout=30)
+    return [json.loads(line) for line in service.log.read_text().splitlines()]

@@ -20,7 +20,7 @@ from ecom.csrf.service import CsrfStore
 from ecom.health.router import router as health_router
 from ecom.metrics import REQUEST_LATENCY
 from ecom.orders.router import router as orders_router
-from servicekit.app import install_common, token_validator
+from servicekit.app import create_service_app, token_validator
 from servicekit.auth.jwks import JwksFetcher
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.logs import configure_logging
@@ -82,34 +82,25 @@ def create_app(
             await redis.aclose()
             await engine.dispose()
 
-    app = FastAPI(
-        title="E-Commerce service",
-        version="0.1.0",
-        description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
-        lifespan=lifespan,
-        docs_url=f"{API_PREFIX}/docs",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        redoc_url=None,
-    )
-    install_common(
-        app,
+    return create_service_app(
         settings,
         service="ecom",
+        title="E-Commerce service",
+        description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
         api_prefix=API_PREFIX,
+        lifespan=lifespan,
+        routers=(
+            catalog_router,
+            csrf_router,
+            cart_router,
+            checkout_router,
+            orders_router,
+            admin_router,
+            health_router,
+        ),
         latency=REQUEST_LATENCY,
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["X-CSRF-Token", "Idempotency-Key"],
         # The guest cart cookie must travel with the storefront's requests.
         allow_credentials=True,
     )
-    for router in (
-        catalog_router,
-        csrf_router,
-        cart_router,
-        checkout_router,
-        orders_router,
-        admin_router,
-        health_router,
-    ):
-        app.include_router(router)
-    return app

@@ -6,7 +6,7 @@ import logging
 from ecom.catalog import repository
 from ecom.config import Settings, get_settings
 from servicekit.catalog import load_catalog
-from servicekit.db import create_engine, create_sessionmaker
+from servicekit.db import one_off_session
 from servicekit.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -27,12 +27,8 @@ async def seed(settings: Settings) -> int:
         }
         for b in books
     ]
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            inserted = await repository.insert_missing(session, rows)
-    finally:
-        await engine.dispose()
+    async with one_off_session(settings.database_url) as session:
+        inserted = await repository.insert_missing(session, rows)
     # Books an admin edited or removed since are left as they are.
     logger.info("catalog seeded", extra={"catalog_books": len(books), "inserted": inserted})
     return inserted

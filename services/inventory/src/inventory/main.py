@@ -13,7 +13,7 @@ from inventory.metrics import REQUEST_LATENCY
 from inventory.reservations.expiry import run_expiry_loop
 from inventory.reservations.router import router as reservations_router
 from inventory.stock.router import router as stock_router
-from servicekit.app import install_common, token_validator
+from servicekit.app import create_service_app, token_validator
 from servicekit.auth.jwks import JwksFetcher
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.logs import configure_logging
@@ -59,25 +59,14 @@ def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | 
             await redis.aclose()
             await engine.dispose()
 
-    app = FastAPI(
-        title="Inventory service",
-        version="0.1.0",
-        description="Stock levels, atomic reservations with expiry, and inventory.updated events.",
-        lifespan=lifespan,
-        docs_url=f"{API_PREFIX}/docs",
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        redoc_url=None,
-    )
-    install_common(
-        app,
+    return create_service_app(
         settings,
         service="inventory",
+        title="Inventory service",
+        description="Stock levels, atomic reservations with expiry, and inventory.updated events.",
         api_prefix=API_PREFIX,
+        lifespan=lifespan,
+        routers=(stock_router, reservations_router, admin_router, health_router),
         latency=REQUEST_LATENCY,
         allow_methods=["GET", "PUT", "POST"],
-        allow_headers=[],
     )
-
-    for router in (stock_router, reservations_router, admin_router, health_router):
-        app.include_router(router)
-    return app

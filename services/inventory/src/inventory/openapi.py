@@ -1,30 +1,16 @@
 """`python -m inventory.openapi`: export the OpenAPI document to contracts/openapi/inventory.json."""
 
-import json
-import sys
-from pathlib import Path
-from typing import Any
-
 from inventory.config import REPO_ROOT, Settings
 from inventory.main import create_app
+from servicekit.openapi import OpenApiExport
 
-EXPORTED = REPO_ROOT / "contracts" / "openapi" / "inventory.json"
-
-
-def document() -> dict[str, Any]:
-    # Building the app connects to nothing; the lifespan (which does) never runs here.
-    return create_app(Settings(database_url="postgresql://unused@127.0.0.1/unused")).openapi()
-
-
-def render() -> str:
-    return json.dumps(document(), indent=2, ensure_ascii=False) + "\n"
-
-
-def main() -> None:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else EXPORTED
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(), encoding="utf-8")
-
+_export = OpenApiExport(
+    lambda: create_app(Settings(database_url="postgresql://unused@127.0.0.1/unused")),
+    REPO_ROOT / "contracts" / "openapi" / "inventory.json",
+)
+EXPORTED = _export.target
+document = _export.document
+render = _export.render
 
 if __name__ == "__main__":
-    main()
+    _export.main()

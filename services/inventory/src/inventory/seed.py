@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.config import Settings, get_settings
 from inventory.stock import repository
 from servicekit.catalog import CatalogBook, load_catalog
-from servicekit.db import create_engine, create_sessionmaker
+from servicekit.db import one_off_session
 from servicekit.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -30,12 +30,8 @@ async def seed_stock(session: AsyncSession, books: list[CatalogBook]) -> int:
 
 async def seed(settings: Settings) -> int:
     books = load_catalog(settings.catalog_seed)
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            inserted = await seed_stock(session, books)
-    finally:
-        await engine.dispose()
+    async with one_off_session(settings.database_url) as session:
+        inserted = await seed_stock(session, books)
     logger.info("stock seeded", extra={"catalog_books": len(books), "inserted": inserted})
     return inserted
 

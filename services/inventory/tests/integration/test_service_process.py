@@ -1,9 +1,7 @@
 """`python -m inventory` as the platform runs it: migrate, seed, serve over real HTTP; then fuzz its
 OpenAPI with schemathesis (no input may produce a 5xx)."""
 
-import json
 import os
-import signal
 from collections.abc import Iterator
 
 import httpx
@@ -17,7 +15,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from inventory.config import REPO_ROOT
 from inventory.openapi import document as openapi_document
 from servicekit.catalog import load_catalog
-from servicekit.testing import ServiceProcess, jwks_server, service_process
+from servicekit.testing import ServiceProcess, jwks_server, service_process, stop_and_read_log
 
 HOBBIT = next(book for book in load_catalog(REPO_ROOT / "data/catalog/books.json") if book.title == "The Hobbit")
 
@@ -72,9 +70,7 @@ def test_it_logs_json_lines_with_the_gateways_trace_id_and_stops_on_sigterm(
     service: ServiceProcess,
 ) -> None:
     httpx.get(f"{service.url}/inven/stock/{HOBBIT.id}", headers={"X-Request-Id": "trace-from-gateway-42"})
-    service.process.send_signal(signal.SIGTERM)
-    service.process.wait(timeout=30)
-    lines = [json.loads(line) for line in service.log.read_text().splitlines()]
+    lines = stop_and_read_log(service)
     assert "Application shutdown complete." in [line["message"] for line in lines]
     [access] = [line for line in lines if line.get("trace_id") == "trace-from-gateway-42"]
     assert (access["route"], access["status"]) == ("/inven/stock/{book_id}", 200)

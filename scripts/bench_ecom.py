@@ -1,0 +1,128 @@
+"""Benchmarks the running ecom service through the TLS gateway (`make up` first). Prints numbers; asserts nothing.
+
+    .venv/bin/python scripts/bench_ecom.py [--clients 50] [--seconds 15] [--customers 20]
+
+- GET /ecom/books (a random page of 20) and GET /ecom/books/search (a random query from a fixed list, some
+  misspelt) with wrk over HTTPS through the gateway, `--clients` connections.
+- Checkout: `--customers` throwaway Keycloak customers (created through the admin API on loopback, signed in by
+  Authorization Code + PKCE, deleted afterwards), each in a loop: add a book to the cart, then check out with a
+  fresh Idempotency-Key. Checkout latency is measured per request (Python asyncio client, HTTP/1.1 keep-alive).
+wrk connects to api.service.net, so that name must resolve to 127.0.0.1 (the /etc/hosts line the README shows).
+Everything shares the machine's 2 cores with the whole platform, the load generators included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import socket
+import ssl
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from servicekit.catalog import load_catalog  # noqa: E402
+
+from bookstore.components import Context  # noqa: E402
+from bookstore.platform import build_context  # noqa: E402
+from scripts.benchlib import require_wrk, summarize, wrk  # noqa: E402
+from tests.keycloak_admin import keycloak_admin, temporary_user  # noqa: E402
+from tests.tokens import admin_token, user_token  # noqa: E402
+
+QUERIES = ["tolkien", "tolkein", "dragon", "war and peace", "history", "orwell", "love", "space", "mystery", "hobbit"]
+BROWSE = """
+math.randomseed(os.time())
+local genres = {"", "&genre=Fantasy", "&genre=Classics", "&sort=-price", "&sort=year"}
+request = function()
+  return wrk.format("GET", "/ecom/books?size=20&page=" .. math.random(1, 3) .. genres[math.random(#genres)])
+end
+"""
+SEARCH = """
+math.randomseed(os.time())
+local queries = {%s}
+request = function()
+  return wrk.format("GET", "/ecom/books/search?q=" .. queries[math.random(#queries)])
+end
+"""
+
+
+async def customer_loop(
+    client: httpx.AsyncClient, token: str, books: list[str], until: float, latencies: list[float], failures: list[str]
+) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    headers = {**auth, "X-CSRF-Token": (await client.get("/ecom/csrf", headers=auth)).json()["token"]}
+    i = 0
+    while time.monotonic() < until:
+        i += 1
+        book = books[i % len(books)]
+        added = await client.post("/ecom/cart", json={"book_id": book, "quantity": 1}, headers=headers)
+        if added.status_code != 200:
+            failures.append(f"cart {added.status_code}")
+            continue
+        started = time.perf_counter()
+        response = await client.post("/ecom/checkout", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code == 201:
+            latencies.append(elapsed)
+        else:
+            failures.append(f"checkout {response.status_code}")
+
+
+async def checkouts(ctx: Context, tokens: list[str], books: list[str], seconds: int) -> None:
+    tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
+    base = f"https://api.service.net:{ctx.port('GATEWAY_PORT')}"
+    latencies: list[float] = []
+    failures: list[str] = []
+    async with httpx.AsyncClient(base_url=base, verify=tls, timeout=30, limits=httpx.Limits(max_connections=200)) as c:
+        until = time.monotonic() + seconds
+        started = time.monotonic()
+        await asyncio.gather(*(customer_loop(c, t, books, until, latencies, failures) for t in tokens))
+        elapsed = time.monotonic() - started
+    summarize("POST /ecom/checkout       ", latencies, elapsed, len(failures), len(tokens))
+    if failures:
+        print(f"  failures: {sorted(set(failures))}")
+
+
+def main(clients: int, seconds: int, customers: int) -> None:
+    require_wrk()
+    if socket.gethostbyname("api.service.net") != "127.0.0.1":
+        sys.exit(
+            "api.service.net must resolve to 127.0.0.1: add '127.0.0.1 myecom.net api.service.net idp.keycloak.net'"
+            " to /etc/hosts"
+        )
+    ctx = build_context(write_secrets=False)
+    url = f"https://api.service.net:{ctx.port('GATEWAY_PORT')}"
+    wrk("GET  /ecom/books (page)    ", url, BROWSE, clients, seconds)
+    wrk(
+        "GET  /ecom/books/search    ",
+        url,
+        SEARCH % ",".join(f'"{q.replace(" ", "%20")}"' for q in QUERIES),
+        clients,
+        seconds,
+    )
+
+    books = [str(b.id) for b in load_catalog(ROOT / "data" / "catalog" / "books.json")[60:74]]
+    inven = f"http://127.0.0.1:{ctx.port('INVENTORY_SERVICE_PORT')}/inven"
+    admin = {"Authorization": f"Bearer {admin_token(ctx)}"}
+    for book in books:
+        httpx.put(f"{inven}/admin/stock/{book}", json={"available": 100000}, headers=admin).raise_for_status()
+    with keycloak_admin(ctx) as kc, contextlib.ExitStack() as users:
+        credentials = [users.enter_context(temporary_user(kc, "bench", ("customer",))) for _ in range(customers)]
+        tokens = [user_token(ctx, username, password) for username, password in credentials]
+        asyncio.run(checkouts(ctx, tokens, books, seconds))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--customers", type=int, default=20)
+    args = parser.parse_args()
+    main(args.clients, args.seconds, args.customers)
