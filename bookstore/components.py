@@ -718,7 +718,10 @@ class FastApiService(Component):
             f"{p}_REDIS_URL": f"redis://:{env['REDIS_PASSWORD']}@127.0.0.1:{ctx.port('REDIS_PORT')}/{self.redis_db}",
             f"{p}_OIDC_ISSUER": f"https://idp.keycloak.net:{gw}/realms/bookstore",
             f"{p}_OIDC_JWKS_URL": f"{keycloak}/certs",
+            # Tunables recorded by `up` (`INVENTORY_WORKERS=2 make up`); benchmarks from one address raise the
+            # rate limit, whose default protects the API.
             f"{p}_WORKERS": env.get(f"{p}_WORKERS", "1"),
+            f"{p}_RATE_LIMIT_PER_MINUTE": env.get(f"{p}_RATE_LIMIT_PER_MINUTE", "600"),
             f"{p}_HOST": "127.0.0.1",
             f"{p}_PORT": str(ctx.port(self.port_var)),
             # Values may name ports ({inventory_service_port}) and the realm's OIDC base ({keycloak}).

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 from rich.console import Console
@@ -31,9 +32,29 @@ def build_context(write_secrets: bool = True) -> Context:
     paths.ensure()
     ports = {name: port(name) for name in DEFAULT_PORTS}
     values = secrets.ensure(paths.secrets, ports) if write_secrets else secrets.read_env_file(paths.secrets)
-    env = {**{k: str(v) for k, v in ports.items()}, **values}
+    env = {**{k: str(v) for k, v in ports.items()}, **values, **secrets.read_env_file(_tunables_file(paths))}
     run_as = SERVICE_USER if os.geteuid() == 0 else None
     return Context(paths=paths, env=env, run_as=run_as)
+
+
+# Service settings a person may change per `make up` (`ECOM_WORKERS=2 make up`). `up` records the values of
+# its own environment, so supervisord restarts the process with them too, and a later plain `make up`
+# returns to the defaults.
+TUNABLES = tuple(
+    f"{service}_{setting}" for service in ("ECOM", "INVENTORY") for setting in ("WORKERS", "RATE_LIMIT_PER_MINUTE")
+)
+
+
+def _tunables_file(paths: Paths) -> Path:
+    return paths.run / "tunables.env"
+
+
+def record_tunables(ctx: Context) -> None:
+    chosen = {name: os.environ[name] for name in TUNABLES if name in os.environ}
+    _tunables_file(ctx.paths).write_text("".join(f"{k}={v}\n" for k, v in chosen.items()))
+    for name in TUNABLES:
+        ctx.env.pop(name, None)
+    ctx.env.update(chosen)
 
 
 def ensure_service_user(ctx: Context) -> None:
@@ -103,6 +124,7 @@ def _log_tail(ctx: Context, name: str, lines: int = 25) -> str:
 def up(ctx: Context, console: Console) -> float:
     """Start every component in dependency order, each waited on by its readiness check."""
     started_at = time.monotonic()
+    record_tunables(ctx)
     sup = Supervisor(ctx)
     infos = sup.all_info() if sup.running() else {}
     active = {name for name, info in infos.items() if info["statename"] in ACTIVE_STATES}

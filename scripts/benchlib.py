@@ -30,7 +30,7 @@ def wrk(name: str, url: str, lua: str, clients: int, seconds: int, threads: int 
         script.write(lua + WRK_DONE)
         script.flush()
         out = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
+            ["wrk", f"-t{min(threads, clients)}", f"-c{clients}", f"-d{seconds}s", "-s", script.name, url],
             capture_output=True,
             text=True,
             check=True,

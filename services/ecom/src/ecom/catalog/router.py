@@ -66,7 +66,7 @@ async def get_cover(book_id: uuid.UUID, session: SessionDep) -> Response:
         render_cover(book),
         media_type="image/svg+xml",
         headers={
-            "Cache-Control": "public, max-age=3600",
+            "Cache-Control": "public, max-age=60",
             # An SVG opened directly must not run anything, whatever a title contains.
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
         },
