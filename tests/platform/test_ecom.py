@@ -110,6 +110,24 @@ class TestCatalogThroughTheGateway:
         assert found["items"][0]["author"] == "J.R.R. Tolkien"
         assert api.get("/ecom/books/search", params={"q": ""}).status_code == 422
 
+    def test_the_gateway_micro_caches_catalog_pages(self, ctx: Context, api: httpx.Client) -> None:
+        probe = uuid.uuid4().hex
+        first = api.get("/ecom/books", params={"size": 1, "probe": probe})
+        second = api.get("/ecom/books", params={"size": 1, "probe": probe})
+        assert first.json() == second.json()
+        log = ctx.paths.log / "gateway.log"
+
+        def cache_states() -> list[str]:
+            return [
+                entry["cache"]
+                for line in log.read_text().splitlines()
+                if probe in line and line.startswith("{")
+                for entry in [json.loads(line)]
+            ]
+
+        assert wait_for(lambda: len(cache_states()) == 2, 10, "both requests logged")
+        assert cache_states() == ["MISS", "HIT"]
+
     def test_operator_endpoints_are_not_routed(self, api: httpx.Client) -> None:
         for path in ("/ecom/docs", "/ecom/metrics", "/ecom/openapi.json"):
             response = api.get(path)
