@@ -273,6 +273,36 @@ class TestOutages:
         assert available(api, BOOK_A) == 30
         empty_cart(api, headers)
 
+    def test_redis_down_refuses_changes_and_still_serves_the_catalog(
+        self, ctx: Context, api: httpx.Client, customer: dict[str, str]
+    ) -> None:
+        headers = with_csrf(api, customer)
+        empty_cart(api, headers)
+        supervisor = Supervisor(ctx)
+        supervisor.stop("redis")
+        try:
+            # A query string the gateway has not cached: the service itself answers.
+            page = api.get("/ecom/books", params={"size": 3, "probe": uuid.uuid4().hex})
+            found = api.get("/ecom/books/search", params={"q": "tolkein", "probe": uuid.uuid4().hex})
+            refused = api.post("/ecom/cart", json={"book_id": str(BOOK_A), "quantity": 1}, headers=headers)
+        finally:
+            supervisor.start("redis")
+        assert page.status_code == 200 and len(page.json()["items"]) == 3
+        assert found.status_code == 200 and found.json()["total"] > 0
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"] in {"csrf_unavailable", "service_unavailable"}
+        # Back: changes are accepted again (a missing line is a 404, no longer a 503).
+        probe = f"/ecom/cart/items/{uuid.uuid4()}"
+
+        def accepts_changes() -> bool:
+            token = api.get("/ecom/csrf", headers=customer)
+            if token.status_code != 200:
+                return False
+            return api.delete(probe, headers={**customer, "X-CSRF-Token": token.json()["token"]}).status_code == 404
+
+        wait_for(accepts_changes, 30, "redis back")
+        assert cart(api, customer) == {}
+
     def test_checkouts_succeed_while_kafka_is_down_and_their_events_arrive_after(
         self, ctx: Context, api: httpx.Client, customer: dict[str, str], admin: dict[str, str]
     ) -> None:

@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from ecom.admin.router import router as admin_router
 from ecom.cart.guest import GuestCarts
@@ -25,6 +24,7 @@ from servicekit.auth.jwks import JwksFetcher
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.logs import configure_logging
 from servicekit.ratelimit import RateLimiter
+from servicekit.redis import redis_client
 
 
 def create_app(
@@ -43,7 +43,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        redis = redis_client(settings.redis_url)
         # Inventory must answer within the timeout or the checkout reports 503 (the saga never hangs).
         http = httpx.AsyncClient(
             timeout=httpx.Timeout(settings.inventory_timeout_seconds),

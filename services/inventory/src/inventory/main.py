@@ -3,7 +3,6 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from inventory.admin.router import router as admin_router
 from inventory.config import API_PREFIX, Settings, get_settings
@@ -18,6 +17,7 @@ from servicekit.auth.jwks import JwksFetcher
 from servicekit.db import create_engine, create_sessionmaker
 from servicekit.logs import configure_logging
 from servicekit.ratelimit import RateLimiter
+from servicekit.redis import redis_client
 
 
 def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | None = None) -> FastAPI:
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        redis = redis_client(settings.redis_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = redis
