@@ -15,7 +15,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bookstore import provision, secrets
+from bookstore import provision, secrets, ui
 from bookstore.components import BY_NAME, COMPONENTS, SERVICE_USER, Component, Context, port_in_use
 from bookstore.config import DEFAULT_PORTS, Paths, port
 from bookstore.supervise import Supervisor
@@ -274,3 +274,4 @@ def provision_all(ctx: Context, console: Console) -> None:
         comp = BY_NAME["pgadmin"]
         assert isinstance(comp, PgAdmin)
         pgadmin.sync_venv(ctx, comp)
+    ui.build(ctx.paths, console)

@@ -41,6 +41,7 @@ APT_PACKAGES: dict[str, Callable[[], bool]] = {
     "openjdk-17-jre-headless": _which("java"),
     "maven": _which("mvn"),
     "acl": _which("setfacl"),
+    "nodejs": _which("npm"),  # builds the storefront
 }
 
 

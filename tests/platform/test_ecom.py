@@ -20,6 +20,7 @@ from bookstore import netutil
 from bookstore.components import Context
 from bookstore.config import PUBLIC_HOSTS, ROOT
 from bookstore.supervise import Supervisor
+from tests.api import available, empty_cart, set_stock, with_csrf
 from tests.events import TopicReader, reservation_status
 from tests.tokens import admin_token, customer_token
 from tests.waiting import wait_for
@@ -62,27 +63,6 @@ def customer(ctx: Context) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def admin(ctx: Context) -> dict[str, str]:
     return {"Authorization": f"Bearer {admin_token(ctx)}"}
-
-
-def with_csrf(client: httpx.Client, auth: dict[str, str]) -> dict[str, str]:
-    response = client.get("/ecom/csrf", headers=auth)
-    assert response.status_code == 200, response.text
-    return {**auth, "X-CSRF-Token": response.json()["token"]}
-
-
-def set_stock(client: httpx.Client, admin: dict[str, str], book: uuid.UUID, units: int) -> None:
-    response = client.put(f"/inven/admin/stock/{book}", json={"available": units}, headers=admin)
-    assert response.status_code == 200, response.text
-
-
-def available(client: httpx.Client, book: uuid.UUID) -> int:
-    return int(client.get(f"/inven/stock/{book}").json()["available"])
-
-
-def empty_cart(client: httpx.Client, headers: dict[str, str]) -> None:
-    """user1's cart is shared by every test that signs in as user1: each starts from an empty one."""
-    for line in client.get("/ecom/cart", headers=headers).json()["items"]:
-        assert client.delete(f"/ecom/cart/items/{line['book_id']}", headers=headers).status_code == 200
 
 
 def add(client: httpx.Client, headers: dict[str, str], book: uuid.UUID, quantity: int = 1) -> None:
