@@ -24,5 +24,6 @@ run_suite ./scripts/lint.sh
 for service in inventory ecom; do
   run_suite .venv/bin/pytest -c "services/$service/pyproject.toml" --rootdir "services/$service" "services/$service/tests"
 done
+run_suite npm --prefix ui test   # the storefront's unit tests (vitest; fails when it finds none)
 run_suite .venv/bin/pytest tests "$@"
 exit "$status"

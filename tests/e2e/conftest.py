@@ -22,7 +22,7 @@ def storefront(ctx: Context) -> str:
 
 def sign_in(page: Page, username: str, password: str) -> None:
     """From any storefront page: the header's Sign in, Keycloak's form, back where the user was."""
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign In").click()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from servicekit.catalog import load_catalog
 
 from bookstore.config import ROOT
+from tests.api import set_stock
 
 AXE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
 HOBBIT = next(b for b in load_catalog(ROOT / "data" / "catalog" / "books.json") if b.title == "The Hobbit")
@@ -53,8 +55,15 @@ class TestAccessibility:
         assert violations(axe_page) == []
 
     def test_pages_of_a_signed_in_customer(
-        self, axe_page: Page, storefront: str, sign_in_customer: Callable[[Page], None], empty_customer_cart: None
+        self,
+        axe_page: Page,
+        storefront: str,
+        sign_in_customer: Callable[[Page], None],
+        empty_customer_cart: None,
+        api: httpx.Client,
+        admin_auth: dict[str, str],
     ) -> None:
+        set_stock(api, admin_auth, HOBBIT.id, 50)
         axe_page.goto(f"{storefront}/books/{HOBBIT.id}")
         sign_in_customer(axe_page)
         axe_page.get_by_role("button", name="Add The Hobbit to cart").click()
@@ -67,4 +76,25 @@ class TestAccessibility:
         axe_page.get_by_role("link", name="Cart (1)").click()
         axe_page.get_by_role("link", name="Proceed to checkout").click()
         expect(axe_page.get_by_role("heading", level=1, name="Checkout")).to_be_visible()
-        assert violations(axe_page) == []
+        assert violations(axe_page) == [], "checkout"
+        axe_page.get_by_role("button", name="Place order").click()
+        expect(axe_page.get_by_role("heading", level=1, name="Thank you for your order")).to_be_visible()
+        assert violations(axe_page) == [], "confirmation"
+
+    def test_admin_pages(self, axe_page: Page, storefront: str, sign_in_admin: Callable[[Page], None]) -> None:
+        axe_page.goto(f"{storefront}/admin")
+        sign_in_admin(axe_page)
+        expect(axe_page.get_by_role("heading", level=1, name="Manage books")).to_be_visible()
+        axe_page.wait_for_load_state("networkidle")
+        assert violations(axe_page) == [], "books"
+        for link, heading in (("Add a book", "Add a book"), ("All orders", "All orders")):
+            axe_page.goto(f"{storefront}/admin")
+            axe_page.get_by_role("link", name=link).click()
+            expect(axe_page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+            axe_page.wait_for_load_state("networkidle")
+            assert violations(axe_page) == [], heading
+        axe_page.goto(f"{storefront}/admin")
+        axe_page.get_by_role("link", name="Edit 1984").click()
+        expect(axe_page.get_by_role("heading", level=1, name="Edit book")).to_be_visible()
+        axe_page.wait_for_load_state("networkidle")
+        assert violations(axe_page) == [], "edit"

@@ -44,6 +44,18 @@ class TestLogin:
         expect(page).to_have_url(f"{storefront}/orders")
         expect(page.get_by_role("heading", name="My orders")).to_be_visible()
 
+    def test_a_wrong_password_is_refused_and_the_shopper_stays_signed_out(
+        self, page: Page, storefront: str, ctx: Context
+    ) -> None:
+        page.goto(storefront)
+        page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_label("Username or email").fill(ctx.env["BOOKSTORE_CUSTOMER_USER"])
+        page.get_by_label("Password", exact=True).fill("not-the-password")
+        page.get_by_role("button", name="Sign In").click()
+        expect(page.get_by_text("Invalid username or password.")).to_be_visible()
+        page.goto(storefront)
+        expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+
     def test_logout_ends_the_keycloak_session(
         self, page: Page, storefront: str, sign_in_customer: Callable[[Page], None], ctx: Context
     ) -> None:

@@ -11,13 +11,18 @@ from playwright.sync_api import Dialog, Page, expect
 from tests.api import with_csrf
 
 
-def create_book(api: httpx.Client, admin_auth: dict[str, str], title: str) -> str:
+def new_isbn() -> str:
+    """A random valid ISBN-13."""
     isbn = "978" + str(uuid.uuid4().int)[:9]
     check = (10 - sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(isbn)) % 10) % 10
+    return f"{isbn}{check}"
+
+
+def create_book(api: httpx.Client, admin_auth: dict[str, str], title: str) -> str:
     body = {
         "title": title,
         "author": "Mallory Payload",
-        "isbn13": f"{isbn}{check}",
+        "isbn13": new_isbn(),
         "genre": "Security",
         "year": 2024,
         "price": "9.99",

@@ -2,6 +2,9 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter, Route, Routes } from "react-router";
 
 import { ApiError } from "../lib/api-client";
+import { AdminBookEditPage, AdminBookNewPage } from "../features/admin/admin-book-edit-page";
+import { AdminBooksPage } from "../features/admin/admin-books-page";
+import { AdminOrdersPage } from "../features/admin/admin-orders-page";
 import { AuthProvider } from "../features/auth/auth-context";
 import { CallbackPage } from "../features/auth/callback-page";
 import { BookPage } from "../features/catalog/book-page";
@@ -41,6 +44,10 @@ export function App() {
                 <Route path="checkout" element={<CheckoutPage />} />
                 <Route path="orders" element={<OrdersPage />} />
                 <Route path="orders/:orderId" element={<OrderPage />} />
+                <Route path="admin" element={<AdminBooksPage />} />
+                <Route path="admin/books/new" element={<AdminBookNewPage />} />
+                <Route path="admin/books/:bookId" element={<AdminBookEditPage />} />
+                <Route path="admin/orders" element={<AdminOrdersPage />} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

@@ -50,12 +50,25 @@ async function parse(response: Response): Promise<unknown> {
     const detail =
       typeof error.detail === "string"
         ? error.detail
-        : response.status >= 500
-          ? "The service is unavailable right now. Please try again in a moment."
-          : `Request failed (${response.status}).`;
+        : Array.isArray(error.detail)
+          ? validationMessage(error.detail)
+          : response.status >= 500
+            ? "The service is unavailable right now. Please try again in a moment."
+            : `Request failed (${response.status}).`;
     throw new ApiError(response.status, typeof error.error === "string" ? error.error : "error", detail, error);
   }
   return body;
+}
+
+/** FastAPI's 422 detail ([{loc, msg}]) as one sentence naming each field. */
+function validationMessage(problems: unknown[]): string {
+  return problems
+    .map((p) => {
+      const problem = p as { loc?: unknown[]; msg?: string };
+      const field = Array.isArray(problem.loc) ? String(problem.loc[problem.loc.length - 1]) : "input";
+      return `${field}: ${(problem.msg ?? "invalid").replace(/^Value error, /, "")}`;
+    })
+    .join("; ");
 }
 
 async function fetchCsrf(): Promise<string> {

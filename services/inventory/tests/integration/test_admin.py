@@ -69,12 +69,19 @@ class TestAdminSet:
         assert response.status_code == 200 and response.json()["available"] == 4
         assert await changes(sessionmaker, book) == []
 
-    async def test_unknown_book_is_404_and_negative_is_422(self, client: AsyncClient, auth: dict[str, str]) -> None:
-        assert (
-            await client.put(f"/inven/admin/stock/{uuid.uuid4()}", json={"available": 1}, headers=auth)
-        ).status_code == 404
+    async def test_a_book_new_to_inventory_gets_its_first_stock_row(
+        self, client: AsyncClient, sessionmaker: Sessions, auth: dict[str, str]
+    ) -> None:
+        book = uuid.uuid4()  # an admin just added it to the catalog
+        response = await client.put(f"/inven/admin/stock/{book}", json={"available": 3}, headers=auth)
+        assert (response.status_code, response.json()["available"]) == (200, 3)
+        assert [(c["delta"], c["reason"]) for c in await changes(sessionmaker, book)] == [(3, "admin_set")]
+        assert (await client.get(f"/inven/stock/{book}")).json()["available"] == 3
+
+    async def test_negative_is_422_and_creates_nothing(self, client: AsyncClient, auth: dict[str, str]) -> None:
         book = uuid.uuid4()
         assert (await client.put(f"/inven/admin/stock/{book}", json={"available": -1}, headers=auth)).status_code == 422
+        assert (await client.get(f"/inven/stock/{book}")).status_code == 404
 
 
 class TestAdminAdjust:

@@ -4,7 +4,9 @@ import { Price } from "../../components/price";
 import { ErrorMessage, Loading } from "../../components/status";
 import { describeError } from "../../lib/api-client";
 import { useAuth } from "../auth/auth-context";
-import { type CartLine, useCart, useRemoveFromCart, useSetQuantity } from "./use-cart";
+import { type CartLine, useCart } from "./use-cart";
+import { useRemoveFromCart } from "./use-remove-from-cart";
+import { useSetQuantity } from "./use-set-quantity";
 
 function Line({ line }: { line: CartLine }) {
   const setQuantity = useSetQuantity();

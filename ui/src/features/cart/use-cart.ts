@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { apiGet, apiSend } from "../../lib/api-client";
+import { apiGet } from "../../lib/api-client";
 import { useAuth } from "../auth/auth-context";
 
 export interface CartLine {
@@ -26,27 +26,12 @@ export function useCart() {
   return useQuery({ queryKey: ["cart", user?.profile.sub ?? "guest"], queryFn: () => apiGet<Cart>("/ecom/cart") });
 }
 
-function useCartMutation<V>(send: (vars: V) => Promise<Cart>) {
+/** A cart change whose answer (the whole cart) replaces the cached cart. */
+export function useCartMutation<V>(send: (vars: V) => Promise<Cart>) {
   const queryClient = useQueryClient();
   const { user } = useAuth();
   return useMutation({
     mutationFn: send,
     onSuccess: (cart) => queryClient.setQueryData(["cart", user?.profile.sub ?? "guest"], cart),
   });
-}
-
-export function useAddToCart() {
-  return useCartMutation((vars: { bookId: string; quantity: number }) =>
-    apiSend<Cart>("POST", "/ecom/cart", { book_id: vars.bookId, quantity: vars.quantity }),
-  );
-}
-
-export function useSetQuantity() {
-  return useCartMutation((vars: { bookId: string; quantity: number }) =>
-    apiSend<Cart>("PATCH", `/ecom/cart/items/${vars.bookId}`, { quantity: vars.quantity }),
-  );
-}
-
-export function useRemoveFromCart() {
-  return useCartMutation((vars: { bookId: string }) => apiSend<Cart>("DELETE", `/ecom/cart/items/${vars.bookId}`));
 }

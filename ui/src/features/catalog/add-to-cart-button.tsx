@@ -1,5 +1,5 @@
 import { describeError } from "../../lib/api-client";
-import { useAddToCart } from "../cart/use-cart";
+import { useAddToCart } from "../cart/use-add-to-cart";
 import type { Book } from "./types";
 
 export function AddToCartButton({ book, disabled }: { book: Book; disabled?: boolean }) {

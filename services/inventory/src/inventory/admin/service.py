@@ -16,7 +16,9 @@ async def list_stock(session: AsyncSession, *, page: int, size: int) -> StockPag
 
 
 async def set_available(session: AsyncSession, book_id: uuid.UUID, available: int, *, actor: str) -> Stock:
-    """Set a book's available count (reserved units are untouched)."""
+    """Set a book's available count (reserved units are untouched); a book new to the catalog gets its
+    first stock row here, starting from zero."""
+    await stock_repository.insert_missing(session, {book_id: 0})
     previous = await _locked_available(session, book_id)
     if available == previous:
         return await stock_service.get_stock(session, book_id)
