@@ -21,7 +21,8 @@ def _items(order: CustomerOrder) -> list[dict[str, Any]]:
     ]
 
 
-def order_created(event_id: uuid.UUID, order: CustomerOrder) -> dict[str, Any]:
+def _order(event_id: uuid.UUID, order: CustomerOrder) -> dict[str, Any]:
+    """The fields both order events carry."""
     return {
         "event_id": str(event_id),
         "order_id": str(order.id),
@@ -29,21 +30,16 @@ def order_created(event_id: uuid.UUID, order: CustomerOrder) -> dict[str, Any]:
         "items": _items(order),
         "total": _money(order.total),
         "currency": order.currency,
-        "created_at": _iso(order.created_at),
     }
+
+
+def order_created(event_id: uuid.UUID, order: CustomerOrder) -> dict[str, Any]:
+    return _order(event_id, order) | {"created_at": _iso(order.created_at)}
 
 
 def order_cancelled(event_id: uuid.UUID, order: CustomerOrder) -> dict[str, Any]:
     assert order.cancelled_at is not None
-    return {
-        "event_id": str(event_id),
-        "order_id": str(order.id),
-        "user_id": order.user_id,
-        "items": _items(order),
-        "total": _money(order.total),
-        "currency": order.currency,
-        "cancelled_at": _iso(order.cancelled_at),
-    }
+    return _order(event_id, order) | {"cancelled_at": _iso(order.cancelled_at)}
 
 
 def _iso(moment: datetime) -> str:
