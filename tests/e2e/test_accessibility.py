@@ -12,6 +12,7 @@ from servicekit.catalog import load_catalog
 
 from bookstore.config import ROOT
 from tests.api import set_stock
+from tests.e2e.shopping import add_to_cart
 
 AXE = ROOT / "ui" / "node_modules" / "axe-core" / "axe.min.js"
 HOBBIT = next(b for b in load_catalog(ROOT / "data" / "catalog" / "books.json") if b.title == "The Hobbit")
@@ -66,8 +67,7 @@ class TestAccessibility:
         set_stock(api, admin_auth, HOBBIT.id, 50)
         axe_page.goto(f"{storefront}/books/{HOBBIT.id}")
         sign_in_customer(axe_page)
-        axe_page.get_by_role("button", name="Add The Hobbit to cart").click()
-        expect(axe_page.get_by_role("status").filter(has_text="Added to cart")).to_be_visible()
+        add_to_cart(axe_page, "The Hobbit")
         for link, heading in (("Cart (1)", "Your cart"), ("My orders", "My orders")):
             axe_page.get_by_role("link", name=link).click()
             expect(axe_page.get_by_role("heading", level=1, name=heading)).to_be_visible()

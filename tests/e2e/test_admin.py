@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.shopping import add_to_cart, check_out
 from tests.e2e.test_security import new_isbn
 
 
@@ -43,13 +44,9 @@ class TestAdmin:
         shopper.get_by_role("searchbox", name="Search books").press("Enter")
         expect(shopper.get_by_role("link", name=title)).to_be_visible()
         expect(shopper.locator(".book-card").filter(has_text=title)).to_contain_text("In stock (8)")
-        shopper.get_by_role("button", name=f"Add {title} to cart").click()
-        expect(shopper.get_by_role("status").filter(has_text="Added to cart")).to_be_visible()
-        shopper.get_by_role("link", name="Cart (1)").click()
+        add_to_cart(shopper, title)
         sign_in_customer(shopper)
-        shopper.get_by_role("link", name="Proceed to checkout").click()
-        shopper.get_by_role("button", name="Place order").click()
-        expect(shopper.get_by_role("heading", name="Thank you for your order")).to_be_visible()
+        check_out(shopper)
         expect(shopper.get_by_text(f"1 × {title}")).to_be_visible()
         shopper.context.close()
 

@@ -11,14 +11,14 @@ from servicekit.catalog import load_catalog
 
 from bookstore.config import ROOT
 from tests.api import set_stock
+from tests.e2e.shopping import add_to_cart
 
 SOLD_OUT = next(b for b in load_catalog(ROOT / "data" / "catalog" / "books.json") if b.title == "Brave New World")
 
 
 def add_from_detail(page: Page, storefront: str, title: str, genre: str = "Fantasy") -> None:
     page.goto(f"{storefront}/?genre={genre}")
-    page.get_by_role("button", name=f"Add {title} to cart").click()
-    expect(page.get_by_role("status").filter(has_text="Added to cart")).to_be_visible()
+    add_to_cart(page, title)
 
 
 class TestGuestCart:

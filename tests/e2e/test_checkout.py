@@ -12,14 +12,14 @@ from servicekit.catalog import load_catalog
 
 from bookstore.config import ROOT
 from tests.api import set_stock
+from tests.e2e.shopping import add_to_cart, check_out
 
 BOOK = next(b for b in load_catalog(ROOT / "data" / "catalog" / "books.json") if b.title == "Dune")
 
 
 def add_dune(page: Page, storefront: str) -> None:
     page.goto(f"{storefront}/books/{BOOK.id}")
-    page.get_by_role("button", name="Add Dune to cart").click()
-    expect(page.get_by_role("status").filter(has_text="Added to cart")).to_be_visible()
+    add_to_cart(page, "Dune")
 
 
 class TestCheckout:
@@ -37,12 +37,7 @@ class TestCheckout:
         sign_in_customer(page)
         expect(page.get_by_text("In stock (7)")).to_be_visible()
         add_dune(page, storefront)
-        page.get_by_role("link", name="Cart (1)").click()
-        page.get_by_role("link", name="Proceed to checkout").click()
-        expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
-        page.get_by_role("button", name="Place order").click()
-        expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible()
-        order_id = page.get_by_test_id("order-id").inner_text()
+        order_id = check_out(page)
         assert re.fullmatch(r"[0-9a-f-]{36}", order_id)
         expect(page.get_by_role("link", name="Cart (0)")).to_be_visible()
         page.goto(f"{storefront}/books/{BOOK.id}")

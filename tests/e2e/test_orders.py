@@ -10,6 +10,7 @@ from servicekit.catalog import load_catalog
 
 from bookstore.config import ROOT
 from tests.api import set_stock
+from tests.e2e.shopping import add_to_cart, check_out
 
 BOOK = next(b for b in load_catalog(ROOT / "data" / "catalog" / "books.json") if b.title == "Neuromancer")
 
@@ -27,13 +28,8 @@ class TestOrders:
         set_stock(api, admin_auth, BOOK.id, 4)
         page.goto(f"{storefront}/books/{BOOK.id}")
         sign_in_customer(page)
-        page.get_by_role("button", name=f"Add {BOOK.title} to cart").click()
-        expect(page.get_by_role("status").filter(has_text="Added to cart")).to_be_visible()
-        page.get_by_role("link", name="Cart (1)").click()
-        page.get_by_role("link", name="Proceed to checkout").click()
-        page.get_by_role("button", name="Place order").click()
-        expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible()
-        order_id = page.get_by_test_id("order-id").inner_text()
+        add_to_cart(page, BOOK.title)
+        order_id = check_out(page)
 
         page.get_by_role("link", name="My orders").click()
         row = page.get_by_role("row").filter(has=page.get_by_role("link", name=order_id[:8]))
