@@ -18,13 +18,14 @@ from ecom.checkout.exceptions import BooksUnavailable, CartEmpty, CheckoutInProg
 from ecom.clients.inventory import InsufficientStock, InventoryClient, InventoryUnavailable
 from ecom.config import Settings
 from ecom.metrics import CHECKOUTS
-from ecom.models import CheckoutState
+from ecom.models import CheckoutState, Outbox
 from ecom.orders import repository as orders
 from ecom.orders.schemas import OrderRead
 from ecom.orders.service import InventoryDown, to_read
 from ecom.outbox import events
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
+from servicekit.outbox import prune as prune_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -235,6 +236,6 @@ async def run_recovery_loop(
         try:
             await recover_stale(sessionmaker, inventory, older_than_seconds=stale_seconds)
             async with sessionmaker() as session, session.begin():
-                await outbox.prune(session, timedelta(days=1))
+                await prune_outbox(session, Outbox)
         except Exception:
             logger.exception("recovery sweep failed; retrying next interval")

@@ -3,7 +3,9 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from inventory.models import Outbox
 from inventory.reservations.service import expire_reservations
+from servicekit.outbox import prune as prune_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +24,13 @@ async def sweep(sessionmaker: async_sessionmaker[AsyncSession], *, batch_size: i
 async def run_expiry_loop(
     sessionmaker: async_sessionmaker[AsyncSession], *, interval_seconds: float, batch_size: int
 ) -> None:
-    """Background task of the app's lifespan; runs until cancelled."""
+    """Background task of the app's lifespan (expiry, then outbox housekeeping); runs until cancelled."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
             if expired := await sweep(sessionmaker, batch_size=batch_size):
                 logger.info("expired reservations", extra={"count": expired})
+            async with sessionmaker() as session, session.begin():
+                await prune_outbox(session, Outbox)
         except Exception:
             logger.exception("reservation expiry sweep failed; retrying next interval")
