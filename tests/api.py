@@ -15,12 +15,12 @@ from bookstore.config import PUBLIC_HOSTS
 
 
 @contextmanager
-def api_client(ctx: Context) -> Iterator[httpx.Client]:
-    """A client for https://api.service.net:30000 through the gateway, trusting the local CA."""
+def api_client(ctx: Context, host: str = "api.service.net") -> Iterator[httpx.Client]:
+    """A client for https://<host>:30000 through the gateway, trusting the local CA, with a cookie jar."""
     tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
     with (
         netutil.resolve_locally(PUBLIC_HOSTS),
-        httpx.Client(base_url=f"https://api.service.net:{ctx.port('GATEWAY_PORT')}", verify=tls, timeout=15) as client,
+        httpx.Client(base_url=f"https://{host}:{ctx.port('GATEWAY_PORT')}", verify=tls, timeout=15) as client,
     ):
         yield client
 

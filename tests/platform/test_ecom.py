@@ -4,7 +4,6 @@ service, Debezium's outbox connector and Kafka."""
 from __future__ import annotations
 
 import json
-import ssl
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,11 +15,10 @@ import jsonschema
 import pytest
 from servicekit.catalog import load_catalog
 
-from bookstore import netutil
 from bookstore.components import Context
-from bookstore.config import PUBLIC_HOSTS, ROOT
+from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
-from tests.api import available, empty_cart, set_stock, with_csrf
+from tests.api import api_client, available, empty_cart, set_stock, with_csrf
 from tests.events import TopicReader, reservation_status
 from tests.tokens import admin_token, customer_token
 from tests.waiting import wait_for
@@ -31,27 +29,16 @@ ORDER_CREATED = json.loads((ROOT / "contracts/events/order.created.schema.json")
 BOOK_A, BOOK_B, BOOK_C = CATALOG[40].id, CATALOG[41].id, CATALOG[42].id
 
 
-@pytest.fixture(scope="module")
-def tls(ctx: Context) -> ssl.SSLContext:
-    return ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
-
-
 @pytest.fixture
-def storefront(ctx: Context, tls: ssl.SSLContext) -> Iterator[httpx.Client]:
+def storefront(ctx: Context) -> Iterator[httpx.Client]:
     """A browser-like client on the storefront's origin (the API is routed there too), cookie jar included."""
-    with (
-        netutil.resolve_locally(PUBLIC_HOSTS),
-        httpx.Client(base_url=f"https://myecom.net:{ctx.port('GATEWAY_PORT')}", verify=tls, timeout=15) as client,
-    ):
+    with api_client(ctx, "myecom.net") as client:
         yield client
 
 
 @pytest.fixture
-def api(ctx: Context, tls: ssl.SSLContext) -> Iterator[httpx.Client]:
-    with (
-        netutil.resolve_locally(PUBLIC_HOSTS),
-        httpx.Client(base_url=f"https://api.service.net:{ctx.port('GATEWAY_PORT')}", verify=tls, timeout=15) as client,
-    ):
+def api(ctx: Context) -> Iterator[httpx.Client]:
+    with api_client(ctx) as client:
         yield client
 
 
