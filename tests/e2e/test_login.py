@@ -32,6 +32,8 @@ class TestLogin:
             "token" in key.lower() or key.startswith("oidc.") for key in [*stored["local"], *stored["session"]]
         )
         assert stored["cookie"] == ""  # the guest cookie is HttpOnly; nothing else is set
+        # Nothing at all is kept in web storage once signed in (the PKCE state is removed at the callback).
+        assert stored["local"] == {} and stored["session"] == {}, stored
 
     def test_a_reload_keeps_the_user_signed_in_without_the_password(
         self, page: Page, storefront: str, sign_in_customer: Callable[[Page], None], ctx: Context

@@ -2,9 +2,10 @@ import { InMemoryWebStorage, type User, UserManager, WebStorageStateStore } from
 
 import { env } from "../config/env";
 
-// Not a token: only remembers that this browser signed in, so a reload re-authenticates with a top-level
-// redirect against the Keycloak session (prompt=none) instead of asking for the password again.
-const SIGNED_IN_FLAG = "bookstore.signed-in";
+// Not a token, and in no storage API: the tab's window.name remembers that it signed in, so a reload
+// re-authenticates with a top-level redirect against the Keycloak session (prompt=none) instead of asking for
+// the password again. It survives reloads of the tab and is cleared by cross-site navigation and sign-out.
+const SIGNED_IN_MARK = "bookstore:signed-in";
 
 const realm = env.oidcAuthority;
 
@@ -36,12 +37,11 @@ export interface ReturnState {
 }
 
 export function wasSignedIn(): boolean {
-  return window.localStorage.getItem(SIGNED_IN_FLAG) === "1";
+  return window.name === SIGNED_IN_MARK;
 }
 
 export function rememberSignedIn(signedIn: boolean): void {
-  if (signedIn) window.localStorage.setItem(SIGNED_IN_FLAG, "1");
-  else window.localStorage.removeItem(SIGNED_IN_FLAG);
+  window.name = signedIn ? SIGNED_IN_MARK : "";
 }
 
 export function login(returnTo: string): Promise<void> {
