@@ -1,7 +1,9 @@
-"""The JWT matrix, through HTTP: 401 for every kind of bad token, 403 for a good token without the role."""
+"""The JWT matrix, through HTTP: 401 for every kind of bad token, 403 for a good token without the role;
+and a refused request changes nothing (stock, movements, reservations)."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from factories import (
@@ -10,6 +12,7 @@ from factories import (
     bearer,
     create_stock,
     customer_token,
+    fetch_all,
     make_token,
     new_signing_key,
     reservation_body,
@@ -30,15 +33,19 @@ BAD_TOKENS: dict[str, Callable[[SigningKey], str]] = {
 }
 
 
-def routes(book: uuid.UUID) -> list[tuple[str, str, dict[str, object] | None]]:
+def routes(book: uuid.UUID, order: uuid.UUID) -> list[tuple[str, str, dict[str, object] | None]]:
+    """Every protected route, each aimed at `book` (5 available) or at `order` (not reserved)."""
     return [
-        ("POST", "/inven/reservations", reservation_body((book, 1))),
-        ("DELETE", f"/inven/reservations/{uuid.uuid4()}", None),
-        ("POST", f"/inven/reservations/{uuid.uuid4()}/cancel", None),
+        ("POST", "/inven/reservations", reservation_body((book, 1), order_id=order)),
+        ("DELETE", f"/inven/reservations/{order}", None),
+        ("POST", f"/inven/reservations/{order}/cancel", None),
         ("GET", "/inven/admin/stock", None),
         ("PUT", f"/inven/admin/stock/{book}", {"available": 1}),
         ("POST", f"/inven/admin/stock/{book}/adjust", {"delta": 1, "reason": "x"}),
     ]
+
+
+State = Callable[[], Awaitable[dict[str, list[dict[str, Any]]]]]
 
 
 @pytest.fixture
@@ -46,64 +53,104 @@ async def book(sessionmaker: async_sessionmaker[AsyncSession]) -> uuid.UUID:
     return await create_stock(sessionmaker, 5)
 
 
+@pytest.fixture
+def order() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+@pytest.fixture
+def state(sessionmaker: async_sessionmaker[AsyncSession], book: uuid.UUID, order: uuid.UUID) -> State:
+    """What a refused request must leave as it was: the book's stock and movements, and any reservation
+    of the book or of the order the routes name."""
+
+    async def read() -> dict[str, list[dict[str, Any]]]:
+        return {
+            "stock": await fetch_all(sessionmaker, "SELECT available, reserved FROM stock WHERE book_id = :b", b=book),
+            "movements": await fetch_all(sessionmaker, "SELECT id FROM stock_movement WHERE book_id = :b", b=book),
+            "reservations": await fetch_all(
+                sessionmaker,
+                "SELECT order_id, status FROM reservation WHERE order_id = :o "
+                "OR order_id IN (SELECT order_id FROM reservation_line WHERE book_id = :b)",
+                o=order,
+                b=book,
+            ),
+        }
+
+    return read
+
+
+UNTOUCHED = {"stock": [{"available": 5, "reserved": 0}], "movements": [], "reservations": []}
+
+
 class TestUnauthenticated:
-    async def test_no_token_is_401_with_www_authenticate(self, client: AsyncClient, book: uuid.UUID) -> None:
-        for method, path, body in routes(book):
+    async def test_no_token_is_401_with_www_authenticate_and_changes_nothing(
+        self, client: AsyncClient, book: uuid.UUID, order: uuid.UUID, state: State
+    ) -> None:
+        for method, path, body in routes(book, order):
             response = await client.request(method, path, json=body)
             assert response.status_code == 401, (method, path)
             assert response.json()["error"] == "unauthorized"
             assert response.headers["www-authenticate"].startswith("Bearer")
+        assert await state() == UNTOUCHED
 
     @pytest.mark.parametrize("kind", BAD_TOKENS)
-    async def test_bad_tokens_are_401(
-        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID, kind: str
+    async def test_bad_tokens_are_401_and_change_nothing(
+        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID, order: uuid.UUID, state: State, kind: str
     ) -> None:
         headers = bearer(BAD_TOKENS[kind](signing_key))
-        for method, path, body in routes(book):
+        for method, path, body in routes(book, order):
             response = await client.request(method, path, json=body, headers=headers)
             assert response.status_code == 401, (kind, method, path)
             assert response.json()["error"] == "unauthorized"
+        assert await state() == UNTOUCHED
 
-    async def test_basic_auth_is_401(self, client: AsyncClient, book: uuid.UUID) -> None:
-        response = await client.get("/inven/admin/stock", headers={"Authorization": "Basic YWRtaW46YWRtaW4="})
-        assert response.status_code == 401
-
-    async def test_bad_tokens_change_no_stock(
-        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID
+    async def test_basic_auth_is_401_and_changes_nothing(
+        self, client: AsyncClient, book: uuid.UUID, order: uuid.UUID, state: State
     ) -> None:
-        for make in BAD_TOKENS.values():
-            await client.post(
-                "/inven/reservations", json=reservation_body((book, 1)), headers=bearer(make(signing_key))
-            )
-        assert (await client.get(f"/inven/stock/{book}")).json()["available"] == 5
+        basic = {"Authorization": "Basic YWRtaW46YWRtaW4="}
+        for method, path, body in routes(book, order):
+            response = await client.request(method, path, json=body, headers=basic)
+            assert response.status_code == 401, (method, path)
+        assert await state() == UNTOUCHED
 
 
 class TestForbidden:
-    async def test_customer_token_is_403_everywhere(
-        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID
+    async def test_customer_token_is_403_everywhere_and_changes_nothing(
+        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID, order: uuid.UUID, state: State
     ) -> None:
         headers = bearer(customer_token(signing_key))
-        for method, path, body in routes(book):
+        for method, path, body in routes(book, order):
             response = await client.request(method, path, json=body, headers=headers)
             assert response.status_code == 403, (method, path)
             assert response.json()["error"] == "forbidden"
+        assert await state() == UNTOUCHED
 
-    async def test_admin_cannot_reserve(self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID) -> None:
-        response = await client.post(
-            "/inven/reservations", json=reservation_body((book, 1)), headers=bearer(admin_token(signing_key))
-        )
-        assert response.status_code == 403
+    async def test_admin_cannot_reserve_release_or_cancel_and_nothing_changes(
+        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID, order: uuid.UUID, state: State
+    ) -> None:
+        headers = bearer(admin_token(signing_key))
+        for method, path, body in routes(book, order)[:3]:
+            response = await client.request(method, path, json=body, headers=headers)
+            assert response.status_code == 403, (method, path)
+        assert await state() == UNTOUCHED
 
-    async def test_service_account_is_not_an_admin(self, client: AsyncClient, signing_key: SigningKey) -> None:
-        response = await client.get("/inven/admin/stock", headers=bearer(service_token(signing_key)))
-        assert response.status_code == 403
+    async def test_service_account_is_not_an_admin_and_changes_nothing(
+        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID, order: uuid.UUID, state: State
+    ) -> None:
+        headers = bearer(service_token(signing_key))
+        for method, path, body in routes(book, order)[3:]:
+            response = await client.request(method, path, json=body, headers=headers)
+            assert response.status_code == 403, (method, path)
+        assert await state() == UNTOUCHED
 
-    async def test_the_reserve_role_of_another_client_does_not_count(
-        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID
+    async def test_the_reserve_role_of_another_client_does_not_count_and_changes_nothing(
+        self, client: AsyncClient, signing_key: SigningKey, book: uuid.UUID, order: uuid.UUID, state: State
     ) -> None:
         token = make_token(signing_key, client_roles={"ecom-service": ["inventory:reserve"]})
-        response = await client.post("/inven/reservations", json=reservation_body((book, 1)), headers=bearer(token))
+        body = reservation_body((book, 1), order_id=order)
+        response = await client.post("/inven/reservations", json=body, headers=bearer(token))
         assert response.status_code == 403
+        assert await state() == UNTOUCHED
 
 
 class TestPublic:
