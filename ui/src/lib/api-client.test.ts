@@ -42,17 +42,17 @@ describe("apiSend", () => {
   });
 
   it("does not retry other 403s and reports the service's detail", async () => {
-    vi.stubGlobal(
-      "fetch",
-      vi.fn(async (url: string) =>
-        url === "/ecom/csrf" ? json(200, { token: "t" }) : json(403, { error: "forbidden", detail: "requires admin" }),
-      ),
+    const fetchMock = vi.fn(async (url: string) =>
+      url === "/ecom/csrf" ? json(200, { token: "t" }) : json(403, { error: "forbidden", detail: "requires admin" }),
     );
+    vi.stubGlobal("fetch", fetchMock);
     setAccessTokenSource(() => undefined);
     const error = await apiSend("POST", "/ecom/admin/books", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe("forbidden");
     expect(describeError(error)).toBe("requires admin");
+    // One CSRF fetch and one attempt: neither the token nor the request was tried again.
+    expect(fetchMock.mock.calls.map(([url]) => url)).toEqual(["/ecom/csrf", "/ecom/admin/books"]);
   });
 });
 
