@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import jinja2
 
-from bookstore.components import Context
+from bookstore.components.base import Context
 
 
 def render(ctx: Context, template: str, **values: object) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bookstore import provision, secrets, ui
+from bookstore import provision, secrets, sockets, ui
 from bookstore.components import BY_NAME, COMPONENTS, SERVICE_USER, Component, Context, port_in_use
 from bookstore.config import DEFAULT_PORTS, Paths, port
 from bookstore.supervise import Supervisor
@@ -207,10 +207,11 @@ def status(ctx: Context, console: Console) -> bool:
     sup = Supervisor(ctx)
     infos = sup.all_info() if sup.running() else {}
     table = Table(title="Bookstore platform status")
-    for col in ("component", "state", "ready", "port", "pid", "uptime"):
+    for col in ("component", "state", "ready", "port", "pid", "uptime", "listening on"):
         table.add_column(col)
     all_ready = True
     now = time.time()
+    bound_anywhere = sockets.all_listeners()
     for comp in COMPONENTS:
         info = infos.get(comp.name)
         state = info["statename"] if info else "NOT STARTED"
@@ -218,6 +219,8 @@ def status(ctx: Context, console: Console) -> bool:
         all_ready &= is_ready
         pid = str(info["pid"]) if info and info["pid"] else "-"
         uptime = _duration(now - info["start"]) if info and state == "RUNNING" else "-"
+        bound = sockets.owned_by(sockets.process_tree(info["pid"]), bound_anywhere) if info and info["pid"] else []
+        listening = ", ".join(str(b) if b.loopback else f"[red]{b}[/]" for b in bound) or "-"
         table.add_row(
             comp.name,
             state,
@@ -225,6 +228,7 @@ def status(ctx: Context, console: Console) -> bool:
             ", ".join(str(p) for p in comp.ports(ctx)),
             pid,
             uptime,
+            listening,
         )
     console.print(table)
     return all_ready
@@ -263,15 +267,9 @@ def exec_component(name: str) -> None:
 
 def provision_all(ctx: Context, console: Console) -> None:
     """Everything `up` needs that is slow and cacheable; a second run finds it all in place."""
-    from bookstore import pgadmin
-    from bookstore.components import PgAdmin, keycloak_build
-
     provision.ensure_apt(console)
     provision.ensure_jvm_artifacts(ctx.paths, console)
-    with console.status("building Keycloak (once per build options)"):
-        keycloak_build(ctx)
-    with console.status("syncing PgAdmin's virtualenv"):
-        comp = BY_NAME["pgadmin"]
-        assert isinstance(comp, PgAdmin)
-        pgadmin.sync_venv(ctx, comp)
+    for comp in COMPONENTS:
+        with console.status(f"provisioning {comp.name} (once; cached)"):
+            comp.provision(ctx)
     ui.build(ctx.paths, console)

@@ -6,6 +6,7 @@ were initialised with it (a database role, a Keycloak user) keep matching it aft
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets as _random
 import uuid
@@ -46,8 +47,6 @@ def _generators() -> dict[str, object]:
 
 def _kafka_cluster_id() -> str:
     # Kafka wants a base64url-encoded 16-byte UUID without padding.
-    import base64
-
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 

@@ -44,10 +44,11 @@ def build(paths: Paths, console: Console) -> None:
     stamps.mkdir(parents=True, exist_ok=True)
     lock = _digest(ui, ("package-lock.json",))
     if not (ui / "node_modules").is_dir() or _read(stamps / "ui-deps") != lock:
-        # `npm install` with the committed lock (not `npm ci`): this machine's npm writes locks without the
-        # other platforms' optional packages, which `npm ci` then refuses as out of sync.
-        with console.status("installing the storefront's npm packages"):
-            _npm(["install", "--no-audit", "--no-fund"], ui, paths)
+        # `npm ci` installs exactly the committed lock and never rewrites it (the checkout stays as cloned).
+        # The lock lists every platform's optional packages; regenerate it from a clean tree (no
+        # node_modules), or npm drops the other platforms' entries and `npm ci` elsewhere refuses it.
+        with console.status("installing the storefront's npm packages (npm ci)"):
+            _npm(["ci", "--no-audit", "--no-fund"], ui, paths)
         (stamps / "ui-deps").write_text(lock)
     inputs = _digest(ui, INPUTS)
     if not (ui / "dist" / "index.html").exists() or _read(stamps / "ui-build") != inputs:

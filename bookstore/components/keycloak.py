@@ -1,0 +1,125 @@
+"""Keycloak: the identity provider, with the bookstore realm imported from deploy/local/keycloak."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bookstore.components.base import Component, Context
+
+KEYCLOAK_VERSION = "26.5.4"
+BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--metrics-enabled=true")
+
+
+def keycloak_home(ctx: Context) -> Path:
+    return ctx.paths.jvm / f"keycloak-{KEYCLOAK_VERSION}"
+
+
+def keycloak_build(ctx: Context) -> None:
+    """`kc.sh build` once per set of build options (stamped in the distribution)."""
+    home = keycloak_home(ctx)
+    stamp = home / "data" / ".bookstore-build"
+    wanted = " ".join(BUILD_OPTIONS)
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    env = {**os.environ, "JAVA_HOME": ctx.java_home, "JAVA_OPTS_KC_HEAP": "-Xmx512m"}
+    result = subprocess.run(
+        [str(home / "bin" / "kc.sh"), "build", *BUILD_OPTIONS],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"kc.sh build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(wanted)
+
+
+@dataclass
+class Keycloak(Component):
+    ready_timeout: float = 240.0
+
+    def public_url(self, ctx: Context) -> str:
+        return f"https://idp.keycloak.net:{ctx.port('GATEWAY_PORT')}"
+
+    def provision(self, ctx: Context) -> None:
+        keycloak_build(ctx)
+
+    def prepare(self, ctx: Context) -> None:
+        keycloak_build(ctx)
+        import_dir = keycloak_home(ctx) / "data" / "import"
+        import_dir.mkdir(parents=True, exist_ok=True)
+        # The realm file holds ${PLACEHOLDERS}, never secrets; Keycloak resolves them from our environment.
+        for stale in import_dir.glob("*.json"):
+            stale.unlink()
+        shutil.copy(ctx.paths.deploy / "keycloak" / "realm-bookstore.json", import_dir / "realm-bookstore.json")
+
+    def command(self, ctx: Context) -> list[str]:
+        return [str(keycloak_home(ctx) / "bin" / "kc.sh"), "start", "--optimized", "--import-realm"]
+
+    def environment(self, ctx: Context) -> dict[str, str]:
+        env = ctx.env
+        return {
+            "JAVA_HOME": ctx.java_home,
+            "JAVA_OPTS_KC_HEAP": "-Xms128m -Xmx512m -XX:MaxMetaspaceSize=256m",
+            "KC_DB_URL": f"jdbc:postgresql://127.0.0.1:{ctx.port('KEYCLOAK_DB_PORT')}/keycloak",
+            "KC_DB_USERNAME": env["KEYCLOAK_DB_USER"],
+            "KC_DB_PASSWORD": env["KEYCLOAK_DB_PASSWORD"],
+            "KC_HOSTNAME": self.public_url(ctx),
+            # The admin console is only served to this machine, never through the public gateway.
+            "KC_HOSTNAME_ADMIN": f"http://localhost:{ctx.port(self.port_var)}",
+            "KC_HOSTNAME_BACKCHANNEL_DYNAMIC": "true",
+            "KC_HTTP_ENABLED": "true",
+            "KC_HTTP_HOST": "127.0.0.1",
+            "KC_HTTP_PORT": str(ctx.port(self.port_var)),
+            "KC_HTTP_MANAGEMENT_PORT": str(ctx.port("KEYCLOAK_MANAGEMENT_PORT")),
+            "KC_PROXY_HEADERS": "xforwarded",
+            "KC_PROXY_TRUSTED_ADDRESSES": "127.0.0.1/32",
+            "KC_BOOTSTRAP_ADMIN_USERNAME": env["KEYCLOAK_ADMIN_USER"],
+            "KC_BOOTSTRAP_ADMIN_PASSWORD": env["KEYCLOAK_ADMIN_PASSWORD"],
+            "KC_LOG_LEVEL": "info",
+            # A single node: local caches, no Infinispan cluster. In Keycloak 26 `cache` is a runtime option
+            # (a `kc.sh build --cache=local` is ignored), and clustered mode opens JGroups ports (7800,
+            # 57800) on the machine's network address.
+            "KC_CACHE": "local",
+            # Values the realm file's placeholders refer to.
+            "BOOKSTORE_PUBLIC_UI_URL": f"https://myecom.net:{ctx.port('GATEWAY_PORT')}",
+            **{
+                k: env[k]
+                for k in (
+                    "BOOKSTORE_CUSTOMER_USER",
+                    "BOOKSTORE_CUSTOMER_PASSWORD",
+                    "BOOKSTORE_ADMIN_USER",
+                    "BOOKSTORE_ADMIN_PASSWORD",
+                    "ECOM_SERVICE_CLIENT_SECRET",
+                    "INVENTORY_SERVICE_CLIENT_SECRET",
+                )
+            },
+        }
+
+    def is_ready(self, ctx: Context) -> bool:
+        try:
+            mgmt = ctx.port("KEYCLOAK_MANAGEMENT_PORT")
+            if httpx.get(f"http://127.0.0.1:{mgmt}/health/ready", timeout=2).status_code != 200:
+                return False
+            realm = httpx.get(f"http://127.0.0.1:{ctx.port(self.port_var)}/realms/bookstore", timeout=2)
+            return realm.status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def urls(self, ctx: Context) -> list[tuple[str, str]]:
+        return [
+            (
+                "keycloak",
+                f"{self.public_url(ctx)}/realms/bookstore  (users: $BOOKSTORE_CUSTOMER_*, $BOOKSTORE_ADMIN_*)",
+            ),
+            (
+                "keycloak admin",
+                f"http://localhost:{ctx.port(self.port_var)}/admin/  ($KEYCLOAK_ADMIN_*, this machine only)",
+            ),
+        ]

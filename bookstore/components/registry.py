@@ -1,0 +1,79 @@
+"""Every component of the local platform, in the order `up` starts them (each after its `depends`)."""
+
+from __future__ import annotations
+
+from bookstore.components.base import Component
+from bookstore.components.gateway import Gateway
+from bookstore.components.kafka import Kafka, KafkaConnect
+from bookstore.components.keycloak import Keycloak
+from bookstore.components.pgadmin import PgAdmin
+from bookstore.components.postgres import Postgres
+from bookstore.components.redis import Redis
+from bookstore.components.services import FastApiService
+
+DATABASES = {
+    "ecom-db": "ecom",
+    "inventory-db": "inventory",
+    "analytics-db": "analytics",
+    "keycloak-db": "keycloak",
+}
+CDC_SOURCES = {"ecom-db", "inventory-db"}
+SERVICE_DATABASES = {"ecom-db", "inventory-db"}  # owned by the FastAPI services
+
+POSTGRES = {
+    name: Postgres(
+        name=name,
+        port_var=f"{db.upper()}_DB_PORT",
+        db=db,
+        logical=name in CDC_SOURCES,
+        test_twin=name in SERVICE_DATABASES,
+    )
+    for name, db in DATABASES.items()
+}
+
+COMPONENTS: list[Component] = [
+    *POSTGRES.values(),
+    Redis(name="redis", port_var="REDIS_PORT"),
+    Kafka(name="kafka", port_var="KAFKA_PORT", extra_port_vars=("KAFKA_CONTROLLER_PORT",), ready_timeout=120),
+    KafkaConnect(name="kafka-connect", port_var="CONNECT_PORT", depends=("kafka",), ready_timeout=180),
+    Keycloak(
+        name="keycloak",
+        port_var="KEYCLOAK_PORT",
+        depends=("keycloak-db",),
+        extra_port_vars=("KEYCLOAK_MANAGEMENT_PORT",),
+    ),
+    Gateway(name="gateway", port_var="GATEWAY_PORT"),
+    PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
+    FastApiService(
+        name="inventory",
+        port_var="INVENTORY_SERVICE_PORT",
+        depends=("inventory-db", "redis", "kafka-connect"),
+        db=POSTGRES["inventory-db"],
+        prefix="inven",
+        env_prefix="INVENTORY",
+        redis_db=1,
+        executable="inventory-service",
+        extra_env={
+            "INVENTORY_KAFKA_BOOTSTRAP": "127.0.0.1:{kafka_port}",
+            "INVENTORY_EXPIRY_INTERVAL_SECONDS": "10",
+        },
+    ),
+    FastApiService(
+        name="ecom",
+        port_var="ECOM_SERVICE_PORT",
+        depends=("ecom-db", "redis", "kafka-connect", "inventory"),
+        db=POSTGRES["ecom-db"],
+        prefix="ecom",
+        env_prefix="ECOM",
+        redis_db=0,
+        executable="ecom-service",
+        extra_env={
+            "ECOM_INVENTORY_URL": "http://127.0.0.1:{inventory_service_port}",
+            "ECOM_OIDC_TOKEN_URL": "{keycloak}/token",
+            "ECOM_RECOVERY_INTERVAL_SECONDS": "10",
+        },
+        secret_env={"ECOM_SERVICE_CLIENT_SECRET": "ECOM_SERVICE_CLIENT_SECRET"},
+    ),
+]
+
+BY_NAME = {c.name: c for c in COMPONENTS}
