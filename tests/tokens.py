@@ -8,6 +8,7 @@ import html
 import re
 import secrets
 import ssl
+from typing import Any
 
 import httpx
 
@@ -48,6 +49,22 @@ def pkce_pair() -> tuple[str, str]:
 
 def user_token(ctx: Context, username: str, password: str) -> str:
     """An access token for a realm user, through the gateway, by Authorization Code + PKCE."""
+    return str(user_tokens(ctx, username, password)["access_token"])
+
+
+def refresh(ctx: Context, refresh_token: str) -> httpx.Response:
+    """The ui-client's refresh_token grant, through the gateway, as the storefront makes it."""
+    tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
+    with netutil.resolve_locally(PUBLIC_HOSTS), httpx.Client(verify=tls, timeout=15) as client:
+        return client.post(
+            f"{_realm(ctx)}/protocol/openid-connect/token",
+            data={"grant_type": "refresh_token", "client_id": "ui-client", "refresh_token": refresh_token},
+        )
+
+
+def user_tokens(ctx: Context, username: str, password: str) -> dict[str, Any]:
+    """The token endpoint's whole answer (access, refresh and id token) for a realm user, by Authorization
+    Code + PKCE through the gateway."""
     verifier, challenge = pkce_pair()
     redirect = f"https://myecom.net:{ctx.port('GATEWAY_PORT')}/callback"
     tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
@@ -66,7 +83,8 @@ def user_token(ctx: Context, username: str, password: str) -> str:
             },
         )
     assert tokens.status_code == 200, tokens.text
-    return str(tokens.json()["access_token"])
+    body: dict[str, Any] = tokens.json()
+    return body
 
 
 def customer_token(ctx: Context) -> str:

@@ -1,4 +1,4 @@
-"""Realm policies that protect users: brute-force lockout, short-lived access tokens."""
+"""Realm policies that protect users: brute-force lockout, short-lived access tokens, refresh-token rotation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from bookstore.components import Context
 from tests.keycloak_admin import keycloak_admin, temporary_user
-from tests.tokens import pkce_pair, submit_login_form
+from tests.tokens import pkce_pair, refresh, submit_login_form, user_tokens
 
 
 @pytest.fixture
@@ -52,9 +52,28 @@ class TestBruteForceProtection:
 
 
 class TestTokenLifetimes:
-    def test_realm_issues_short_lived_access_tokens_and_rotates_refresh_tokens(self, admin_api: httpx.Client) -> None:
+    def test_realm_issues_short_lived_access_tokens_and_locks_out_brute_force(self, admin_api: httpx.Client) -> None:
         realm = admin_api.get("").json()
         assert realm["accessTokenLifespan"] <= 300
         assert realm["ssoSessionIdleTimeout"] <= 3600
-        assert realm["revokeRefreshToken"] is True
         assert realm["bruteForceProtected"] is True
+
+
+class TestRefreshTokenRotation:
+    def test_a_refresh_returns_a_new_refresh_token_and_the_used_one_is_refused(
+        self, ctx: Context, admin_api: httpx.Client
+    ) -> None:
+        with temporary_user(admin_api, "rt", roles=("customer",)) as (username, password):
+            first = user_tokens(ctx, username, password)["refresh_token"]
+
+            refreshed = refresh(ctx, first)
+            assert refreshed.status_code == 200, refreshed.text
+            second = refreshed.json()["refresh_token"]
+            assert second != first
+            assert refreshed.json()["access_token"]
+
+            # The one already used is spent: a stolen copy of it gets nothing.
+            reused = refresh(ctx, first)
+            assert reused.status_code == 400, "the used refresh token still works"
+            assert reused.json()["error"] == "invalid_grant"
+            assert "access_token" not in reused.json()
