@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Callable
 
 import psycopg
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Message, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from bookstore.components import Context
 
@@ -23,11 +24,13 @@ class TopicReader:
         self.consumer = Consumer(
             {"bootstrap.servers": bootstrap(ctx), "group.id": f"test-{uuid.uuid4().hex}", "enable.auto.commit": False}
         )
+        self.topic = topic
         partitions = self.consumer.list_topics(topic, timeout=10).topics[topic].partitions
         starts = []
         for p in partitions:
             _low, high = self.consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
             starts.append(TopicPartition(topic, p, high))
+        self.starts = {tp.partition: tp.offset for tp in starts}
         self.consumer.assign(starts)
 
     def read_until(
@@ -46,8 +49,37 @@ class TopicReader:
                 settled_at = time.monotonic() + settle
         return seen
 
+    def read_available(self, timeout: float = 30) -> list[Message]:
+        """Everything the topic received since the reader was opened, up to its end as of this call."""
+        ends = {
+            p: self.consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=10)[1] for p in self.starts
+        }
+        seen: list[Message] = []
+        deadline = time.monotonic() + timeout
+
+        def behind() -> list[int]:
+            positions = self.consumer.position([TopicPartition(self.topic, p) for p in self.starts])
+            return [tp.partition for tp in positions if max(tp.offset, self.starts[tp.partition]) < ends[tp.partition]]
+
+        while behind():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out reading {self.topic} to offsets {ends}")
+            msg = self.consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                seen.append(msg)
+        return seen
+
     def close(self) -> None:
         self.consumer.close()
+
+
+def committed_offset(ctx: Context, group: str, topic: str, partition: int) -> int:
+    """The offset a consumer group has committed on a partition (the next record it will read); -1 if none."""
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, partition)])
+    admin = AdminClient({"bootstrap.servers": bootstrap(ctx)})
+    [answer] = admin.list_consumer_group_offsets([request]).values()
+    [committed] = answer.result(timeout=10).topic_partitions
+    return int(committed.offset)
 
 
 def reservation_status(ctx: Context, order_id: uuid.UUID) -> str | None:

@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+PAGE_SIZE = 12  # the storefront's catalog page
+
 
 def titles(page: Page) -> list[str]:
     return page.locator(".book-card h2").all_inner_texts()
@@ -38,8 +40,19 @@ class TestCatalog:
         page.get_by_label("Genre").select_option("Fantasy")
         expect(page).to_have_url(re.compile(r"genre=Fantasy"))
         expect(page.locator(".book-card").filter(has_text="The Hobbit")).to_have_count(1)
-        count = int(re.search(r"\((\d+)\)", page.get_by_label("Genre").locator("option:checked").inner_text())[1])
+        option = re.search(r"\((\d+)\)", page.get_by_label("Genre").locator("option:checked").inner_text())
+        assert option, "the selected genre option shows no count"
+        count = int(option[1])
         expect(page.get_by_role("status").filter(has_text="books")).to_have_text(f"{count} books")
+        assert count <= PAGE_SIZE, "the genre no longer fits one page: walk the pages below"
+        expect(page.locator(".book-card")).to_have_count(count)
+        # Each card is a Fantasy book: its own page says so.
+        cards = page.locator(".book-card h2 a")
+        books = list(zip(cards.all_inner_texts(), cards.evaluate_all("links => links.map(a => a.href)"), strict=True))
+        for title, href in books:
+            page.goto(href)
+            expect(page.get_by_role("heading", level=1)).to_have_text(title)
+            expect(page.locator("dt:text-is('Genre') + dd"), title).to_have_text("Fantasy")
 
     def test_book_detail_shows_the_book(self, page: Page, storefront: str) -> None:
         page.goto(storefront)

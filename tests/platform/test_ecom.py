@@ -320,4 +320,6 @@ class TestCancel:
         assert response.json()["status"] == "CANCELLED"
         assert available(api, BOOK_B) == 10
         assert reservation_status(ctx, uuid.UUID(order["order_id"])) == "cancelled"
-        assert json.loads(messages[-1].value())["order_id"] == order["order_id"]
+        records = [m for m in messages if m.key() == order["order_id"].encode()]
+        assert len(records) == 1, f"expected exactly one order.cancelled record, got {len(records)}"
+        assert json.loads(records[0].value())["order_id"] == order["order_id"]

@@ -17,7 +17,7 @@ from servicekit.catalog import load_catalog
 
 from bookstore.components import Context
 from bookstore.config import ROOT
-from tests.events import TopicReader, bootstrap, reservation_status
+from tests.events import TopicReader, bootstrap, committed_offset, reservation_status
 from tests.tokens import admin_token, customer_token, service_token
 from tests.waiting import wait_for
 
@@ -100,12 +100,24 @@ def _order_created(order_id: uuid.UUID, items: list[tuple[uuid.UUID, int]], even
     ).encode()
 
 
-def _produce(ctx: Context, topic: str, key: str, value: bytes) -> None:
+def _produce(ctx: Context, topic: str, key: str, value: bytes) -> tuple[int, int]:
+    """Produce one record and return where it landed: (partition, offset)."""
     producer = Producer({"bootstrap.servers": bootstrap(ctx)})
-    errors: list[Any] = []
-    producer.produce(topic, value, key=key.encode(), on_delivery=lambda err, _m: errors.append(err))
+    delivered: list[tuple[Any, Message]] = []
+    producer.produce(topic, value, key=key.encode(), on_delivery=lambda err, m: delivered.append((err, m)))
     producer.flush(15)
-    assert errors == [None]
+    [(error, message)] = delivered
+    assert error is None, error
+    return message.partition(), message.offset()
+
+
+def _stock_and_movements(ctx: Context, book: uuid.UUID) -> tuple[tuple[int, int], int]:
+    """A book's (available, reserved) and how many stock movements it has had, from inventory's database."""
+    with psycopg.connect(ctx.env["INVENTORY_DATABASE_URL"]) as conn:
+        stock = conn.execute("select available, reserved from stock where book_id = %s", (book,)).fetchone()
+        [movements] = conn.execute("select count(*) from stock_movement where book_id = %s", (book,)).fetchone() or (0,)
+    assert stock is not None
+    return (stock[0], stock[1]), movements
 
 
 class TestPublicStock:
@@ -153,10 +165,9 @@ class TestEventContract:
         order = uuid.uuid4()
         assert _reserve(inven, ecom_auth, order, [(a, 2), (b, 5)]).status_code == 201
         messages = inventory_updates.read_until(lambda m: len(_events(m, order_id=str(order))) >= 2)
-        events = {e["book_id"]: e for e in _events(messages, order_id=str(order))}
-        assert set(events) == {str(a), str(b)}
-        assert (events[str(a)]["delta"], events[str(b)]["delta"]) == (-2, -5)
-        assert {e["reason"] for e in events.values()} == {"reserve"}
+        # Every record of the order, duplicates included: exactly one per book.
+        records = sorted((e["book_id"], e["delta"], e["reason"]) for e in _events(messages, order_id=str(order)))
+        assert records == sorted([(str(a), -2, "reserve"), (str(b), -5, "reserve")])
 
 
 class TestOrderCreatedConsumer:
@@ -171,14 +182,25 @@ class TestOrderCreatedConsumer:
         wait_for(lambda: reservation_status(ctx, order) == "committed", 30, "the reservation to be committed")
         stock = httpx.get(f"{inven}/stock/{book}").json()
         assert (stock["available"], stock["reserved"]) == (7, 0)
-        # The same event again (a redelivery) changes nothing.
-        _produce(ctx, "order.created", str(order), _order_created(order, [(book, 3)], event_id))
-        follow_up = uuid.uuid4()
-        assert _reserve(inven, ecom_auth, follow_up, [(book, 1)]).status_code == 201
-        _produce(ctx, "order.created", str(follow_up), _order_created(follow_up, [(book, 1)]))
-        wait_for(lambda: reservation_status(ctx, follow_up) == "committed", 30, "the follow-up commit")
-        stock = httpx.get(f"{inven}/stock/{book}").json()
-        assert (stock["available"], stock["reserved"]) == (6, 0)
+        before = _stock_and_movements(ctx, book)
+        assert before[0] == (7, 0)
+        # The same event again (a redelivery): inventory's consumer reads it, handles it as a duplicate
+        # (its offset is committed past it without a dead letter) and nothing changes.
+        dlq = TopicReader(ctx, "order.created.dlq")
+        try:
+            partition, offset = _produce(ctx, "order.created", str(order), _order_created(order, [(book, 3)], event_id))
+            wait_for(
+                lambda: committed_offset(ctx, "inventory-service", "order.created", partition) > offset,
+                30,
+                f"inventory's consumer to commit past the redelivered record (partition {partition}, offset {offset})",
+            )
+            dead = [m for m in dlq.read_available() if m.key() == str(order).encode()]
+        finally:
+            dlq.close()
+        after, status = _stock_and_movements(ctx, book), reservation_status(ctx, order)
+        assert dead == []
+        assert after == before
+        assert status == "committed"
 
     def test_malformed_event_goes_to_the_dlq_and_the_next_event_is_processed(
         self, ctx: Context, inven: str, ecom_auth: dict[str, str], stocked: Callable[[int, int], uuid.UUID]
@@ -258,14 +280,30 @@ class TestExpiry:
 
 
 class TestAuthorization:
-    def test_roles_are_enforced_with_real_keycloak_tokens(
-        self, inven: str, customer_auth: dict[str, str], admin_auth: dict[str, str], ecom_auth: dict[str, str]
+    def test_roles_are_enforced_with_real_keycloak_tokens_and_refusals_change_nothing(
+        self,
+        ctx: Context,
+        inven: str,
+        customer_auth: dict[str, str],
+        admin_auth: dict[str, str],
+        ecom_auth: dict[str, str],
+        stocked: Callable[[int, int], uuid.UUID],
     ) -> None:
+        book = stocked(7, 10)
+        before = _stock_and_movements(ctx, book)
         order = uuid.uuid4()
-        assert _reserve(inven, {}, order, [(BOOKS[7], 1)]).status_code == 401
-        assert _reserve(inven, {"Authorization": "Bearer not.a.jwt"}, order, [(BOOKS[7], 1)]).status_code == 401
-        assert _reserve(inven, customer_auth, order, [(BOOKS[7], 1)]).status_code == 403
-        assert _reserve(inven, admin_auth, order, [(BOOKS[7], 1)]).status_code == 403
-        assert httpx.get(f"{inven}/admin/stock", headers=customer_auth).status_code == 403
-        assert httpx.get(f"{inven}/admin/stock", headers=ecom_auth).status_code == 403
+        assert _reserve(inven, {}, order, [(book, 1)]).status_code == 401
+        assert _reserve(inven, {"Authorization": "Bearer not.a.jwt"}, order, [(book, 1)]).status_code == 401
+        assert _reserve(inven, customer_auth, order, [(book, 1)]).status_code == 403
+        assert _reserve(inven, admin_auth, order, [(book, 1)]).status_code == 403
+        for auth in (customer_auth, ecom_auth):
+            assert httpx.get(f"{inven}/admin/stock", headers=auth).status_code == 403
+            change = httpx.put(f"{inven}/admin/stock/{book}", json={"available": 1}, headers=auth)
+            assert change.status_code == 403
+            adjust = httpx.post(f"{inven}/admin/stock/{book}/adjust", json={"delta": 1, "reason": "x"}, headers=auth)
+            assert adjust.status_code == 403
         assert httpx.get(f"{inven}/admin/stock", headers=admin_auth).status_code == 200
+        # Refused, so nothing happened: no reservation, the same stock, no movement.
+        status, after = reservation_status(ctx, order), _stock_and_movements(ctx, book)
+        assert status is None
+        assert after == before == ((10, 0), before[1])
