@@ -10,10 +10,12 @@ import time
 import typer
 from rich.console import Console
 
-from bookstore import platform, provision
+from bookstore import cdc, platform, provision
 from bookstore.components import BY_NAME
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+cdc_app = typer.Typer(no_args_is_help=True, help="Change data capture into analytics-db.")
+app.add_typer(cdc_app, name="cdc")
 console = Console()
 
 
@@ -53,6 +55,14 @@ def status() -> None:
     """Each component's state, readiness, port, pid and uptime; exits 1 if anything is not ready."""
     ctx = platform.build_context(write_secrets=False)
     if not platform.status(ctx, console):
+        raise typer.Exit(1)
+
+
+@cdc_app.command("status")
+def cdc_status() -> None:
+    """Connectors and tasks, replication slots and retained WAL, mirror freshness; exits 1 if any is bad."""
+    ctx = platform.build_context(write_secrets=False)
+    if not cdc.print_health(ctx, console):
         raise typer.Exit(1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,9 +13,9 @@ import jinja2
 from bookstore.components.base import Context
 
 
-def render(ctx: Context, template: str, **values: object) -> dict[str, Any]:
-    text = (ctx.paths.deploy / "connect" / template).read_text()
-    return json.loads(jinja2.Template(text, undefined=jinja2.StrictUndefined).render(**values))
+def render(template: Path, **values: object) -> dict[str, Any]:
+    """A connector's config from a committed JSON template (secrets stay ${env:NAME} references)."""
+    return json.loads(jinja2.Template(template.read_text(), undefined=jinja2.StrictUndefined).render(**values))
 
 
 def register(ctx: Context, name: str, config: dict[str, Any], timeout: float = 90) -> None:

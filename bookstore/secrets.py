@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 DATABASES = ("ecom", "inventory", "analytics", "keycloak")
-CDC_SOURCES = ("ecom", "inventory")  # databases Debezium reads; they get a replication role
+CDC_SOURCES = ("ecom", "inventory", "keycloak")  # databases Debezium reads; they get a replication role
 
 
 def _password() -> str:

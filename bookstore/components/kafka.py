@@ -12,7 +12,14 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from bookstore.components.base import Component, Context, render
 
-TOPICS = ("order.created", "order.cancelled", "inventory.updated", "order.created.dlq", "inventory.updated.dlq")
+TOPICS = (
+    "order.created",
+    "order.cancelled",
+    "inventory.updated",
+    "order.created.dlq",
+    "inventory.updated.dlq",
+    "cdc.dlq",  # change events the analytics mirrors could not apply, with the error in headers
+)
 
 
 def java_cmd(ctx: Context, heap: str, log_config: Path, main: str, *args: str) -> list[str]:
@@ -115,6 +122,8 @@ class KafkaConnect(Component):
             bootstrap=f"127.0.0.1:{ctx.port('KAFKA_PORT')}",
             port=ctx.port(self.port_var),
             plugin_path=ctx.paths.jvm / "connect-plugins",
+            # Listed in the rendered file so that a newly installed plugin restarts the worker (it scans at start).
+            plugins=sorted(p.name for p in (ctx.paths.jvm / "connect-plugins").glob("*") if p.is_dir()),
         )
         render("kafka/log4j2.properties", ctx.paths.run / "kafka-connect" / "log4j2.properties")
 
@@ -128,8 +137,9 @@ class KafkaConnect(Component):
         )
 
     def environment(self, ctx: Context) -> dict[str, str]:
-        # Only the CDC roles' passwords, for ${env:...} references in connector configs.
-        return {k: v for k, v in ctx.env.items() if k.endswith("_CDC_PASSWORD")}
+        # Only what connector configs reference as ${env:...}: the CDC roles' passwords (sources) and
+        # analytics-db's owner password (the mirror sinks).
+        return {k: v for k, v in ctx.env.items() if k.endswith("_CDC_PASSWORD") or k == "ANALYTICS_DB_PASSWORD"}
 
     def base_url(self, ctx: Context) -> str:
         return f"http://127.0.0.1:{ctx.port(self.port_var)}"

@@ -53,6 +53,7 @@ class Postgres(Component):
     db: str = ""
     logical: bool = False
     test_twin: bool = False
+    cdc_reads_all: bool = False  # with `logical`: Debezium's role may read every table of `public`
     run_as_service_user: bool = True
     # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM ("smart") would wait for every client to leave.
     stop_signal: str = "INT"
@@ -150,6 +151,8 @@ class Postgres(Component):
             cdc = CDC_USER
             ensure_role(conn, cdc, ctx.env[f"{self.prefix}_CDC_PASSWORD"], "replication")
             conn.execute(sql.SQL("grant connect on database {} to {}").format(_id(self.db), _id(cdc)))
+        if not self.cdc_reads_all:
+            return
         with psycopg.connect(self.admin_dsn(ctx, self.db), autocommit=True) as conn:
             conn.execute(sql.SQL("grant usage on schema public to {}").format(_id(cdc)))
             conn.execute(sql.SQL("grant select on all tables in schema public to {}").format(_id(cdc)))

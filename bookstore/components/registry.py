@@ -17,7 +17,7 @@ DATABASES = {
     "analytics-db": "analytics",
     "keycloak-db": "keycloak",
 }
-CDC_SOURCES = {"ecom-db", "inventory-db"}
+CDC_SOURCES = {"ecom-db", "inventory-db", "keycloak-db"}  # wal_level=logical and a Debezium role
 SERVICE_DATABASES = {"ecom-db", "inventory-db"}  # owned by the FastAPI services
 
 POSTGRES = {
@@ -27,6 +27,8 @@ POSTGRES = {
         db=db,
         logical=name in CDC_SOURCES,
         test_twin=name in SERVICE_DATABASES,
+        # Debezium may read every table the services create; in keycloak-db only what bookstore.cdc grants.
+        cdc_reads_all=name in SERVICE_DATABASES,
     )
     for name, db in DATABASES.items()
 }

@@ -67,8 +67,7 @@ class FastApiService(Component):
                     sql.SQL("create publication {} for table public.outbox").format(sql.Identifier(publication))
                 )
         config = connectors.render(
-            ctx,
-            "outbox.json.j2",
+            ctx.paths.deploy / "connect" / "outbox.json.j2",
             port=db.ports(ctx)[0],
             database=db.db,
             password_env=f"{db.prefix}_CDC_PASSWORD",

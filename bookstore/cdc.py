@@ -1,0 +1,270 @@
+"""Change data capture into analytics-db: Debezium sources on every source table, JDBC-sink mirrors.
+
+`ensure` (run by `up` once every component is ready) prepares the source databases (heartbeat table,
+publication, replica identity), the mirror schemas in analytics-db, and registers the connectors from
+analytics/debezium/. `health` is what `bookstore cdc status` and `make status` show.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg
+from psycopg import sql
+from rich.console import Console
+from rich.table import Table
+
+from bookstore import connectors
+from bookstore.components.base import Context
+from bookstore.components.postgres import CDC_USER, Postgres
+from bookstore.components.registry import BY_NAME
+
+# Not mirrored: the outbox is already published as events on their own topics (and pruned daily), and
+# alembic_version is migration bookkeeping, not business data.
+EXCLUDED_TABLES = ("outbox", "alembic_version")
+HEARTBEAT_MS = 2000
+STALE_AFTER_SECONDS = 30.0
+DLQ_TOPIC = "cdc.dlq"
+
+
+@dataclass(frozen=True)
+class Source:
+    schema: str  # the mirror schema in analytics-db, and the topic segment: cdc.<schema>.public.<table>
+    component: str  # the PostgreSQL component captured
+    tables: tuple[str, ...] = ()  # empty: every table of `public` but EXCLUDED_TABLES
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column allow-list per table
+
+    def db(self) -> Postgres:
+        comp = BY_NAME[self.component]
+        assert isinstance(comp, Postgres)
+        return comp
+
+    @property
+    def source_connector(self) -> str:
+        return f"cdc-{self.schema}"
+
+    @property
+    def sink_connector(self) -> str:
+        return f"mirror-{self.schema}"
+
+
+SOURCES = (
+    Source("ecom", "ecom-db"),
+    Source("inventory", "inventory-db"),
+    # Keycloak: the user table only, for a customer dimension; no credentials, no other table.
+    # realm_id tells the bookstore realm's customers from the master realm's administrators.
+    Source(
+        "identity",
+        "keycloak-db",
+        tables=("user_entity",),
+        columns={"user_entity": ("id", "username", "created_timestamp", "enabled", "realm_id")},
+    ),
+)
+
+
+def _prepare_source(ctx: Context, source: Source) -> None:
+    db = source.db()
+    publication = sql.Identifier(f"cdc_{db.db}")
+    debezium = sql.Identifier(CDC_USER)
+    with psycopg.connect(db.admin_dsn(ctx, db.db), autocommit=True) as conn:
+        # Debezium's heartbeat writes here: idle slots advance, and analytics-db's mirror of this row says
+        # how fresh the mirror is.
+        conn.execute(
+            "create table if not exists public.cdc_heartbeat (id int primary key, beat_at timestamptz not null)"
+        )
+        conn.execute(sql.SQL("grant select, insert, update on public.cdc_heartbeat to {}").format(debezium))
+        if source.tables:
+            for table in source.tables:
+                conn.execute(sql.SQL("grant select on public.{} to {}").format(sql.Identifier(table), debezium))
+            members = sql.SQL(", ").join(
+                sql.SQL("public.{}{}").format(
+                    sql.Identifier(table),
+                    sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, source.columns[table])))
+                    if table in source.columns
+                    else sql.SQL(""),
+                )
+                for table in (*source.tables, "cdc_heartbeat")
+            )
+            scope: sql.Composable = sql.SQL("for table {}").format(members)
+        else:
+            # Full before-images on UPDATE/DELETE (stream processors need them to retract old values).
+            rows = conn.execute(
+                "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                " where n.nspname = 'public' and c.relkind = 'r' and c.relreplident <> 'f'"
+                " and not (c.relname = any(%s))",
+                (list(EXCLUDED_TABLES),),
+            ).fetchall()
+            for (table,) in rows:
+                conn.execute(sql.SQL("alter table public.{} replica identity full").format(sql.Identifier(table)))
+            # Every table of the schema, present and future (a new table is captured without a restart).
+            scope = sql.SQL("for tables in schema public")
+        if not conn.execute("select 1 from pg_publication where pubname = %s", (f"cdc_{db.db}",)).fetchone():
+            conn.execute(sql.SQL("create publication {} {}").format(publication, scope))
+
+
+def _prepare_mirrors(ctx: Context) -> None:
+    analytics = BY_NAME["analytics-db"]
+    assert isinstance(analytics, Postgres)
+    owner = sql.Identifier(ctx.env["ANALYTICS_DB_USER"])
+    with psycopg.connect(analytics.admin_dsn(ctx, analytics.db), autocommit=True) as conn:
+        for source in SOURCES:
+            conn.execute(
+                sql.SQL("create schema if not exists {} authorization {}").format(sql.Identifier(source.schema), owner)
+            )
+
+
+def source_config(ctx: Context, source: Source) -> dict[str, object]:
+    db = source.db()
+    qualified = [f"public.{t}" for t in source.tables]
+    return connectors.render(
+        ctx.paths.root / "analytics" / "debezium" / "source.json.j2",
+        source=source.schema,
+        database=db.db,
+        port=db.ports(ctx)[0],
+        password_env=f"{db.prefix}_CDC_PASSWORD",
+        table_include=",".join([*qualified, "public.cdc_heartbeat"]) if source.tables else "",
+        table_exclude=",".join(f"public.{t}" for t in EXCLUDED_TABLES),
+        column_include=",".join(f"public\\.{table}\\.({'|'.join(cols)})" for table, cols in source.columns.items())
+        + (",public\\.cdc_heartbeat\\..*" if source.columns else ""),
+        heartbeat_ms=HEARTBEAT_MS,
+    )
+
+
+def sink_config(ctx: Context, source: Source) -> dict[str, object]:
+    return connectors.render(
+        ctx.paths.root / "analytics" / "debezium" / "mirror-sink.json.j2",
+        source=source.schema,
+        port=ctx.port("ANALYTICS_DB_PORT"),
+        user=ctx.env["ANALYTICS_DB_USER"],
+        password_env="ANALYTICS_DB_PASSWORD",  # noqa: S106 - names the variable Connect reads, not a value
+    )
+
+
+def ensure(ctx: Context) -> None:
+    """Idempotent: prepare sources and mirror schemas, then create or update every CDC connector."""
+    for source in SOURCES:
+        _prepare_source(ctx, source)
+    _prepare_mirrors(ctx)
+    for source in SOURCES:
+        connectors.register(ctx, source.source_connector, source_config(ctx, source))
+        connectors.register(ctx, source.sink_connector, sink_config(ctx, source))
+
+
+@dataclass
+class Check:
+    what: str
+    state: str
+    detail: str
+    ok: bool
+
+
+def _connector_checks(ctx: Context) -> list[Check]:
+    """Every connector on the worker (the outbox connectors too), and the CDC ones even when missing."""
+    base = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}"
+    try:
+        found = httpx.get(f"{base}/connectors", params={"expand": "status"}, timeout=5).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return [Check("kafka-connect", "UNREACHABLE", str(exc), False)]
+    expected = [name for s in SOURCES for name in (s.source_connector, s.sink_connector)]
+    checks = []
+    for name in [*expected, *sorted(set(found) - set(expected))]:
+        if name not in found:
+            checks.append(Check(f"connector {name}", "MISSING", "not registered (run make up)", False))
+            continue
+        body = found[name]["status"]
+        tasks = body.get("tasks", [])
+        states = [body["connector"]["state"], *(t["state"] for t in tasks)]
+        failed = [t for t in tasks if t["state"] == "FAILED"]
+        detail = f"{len(tasks)} task(s): " + ", ".join(t["state"] for t in tasks)
+        if failed:
+            detail += " — " + (failed[0].get("trace", "").splitlines() or [""])[0][:200]
+        state = "FAILED" if "FAILED" in states else body["connector"]["state"]
+        checks.append(Check(f"connector {name}", state, detail, bool(tasks) and set(states) == {"RUNNING"}))
+    return checks
+
+
+def _slot_checks(ctx: Context) -> list[Check]:
+    checks = []
+    for source in SOURCES:
+        db = source.db()
+        slot = f"cdc_{db.db}"
+        try:
+            with psycopg.connect(db.admin_dsn(ctx, db.db), connect_timeout=3) as conn:
+                row = conn.execute(
+                    "select active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
+                    " from pg_replication_slots where slot_name = %s",
+                    (slot,),
+                ).fetchone()
+        except psycopg.Error as exc:
+            checks.append(Check(f"slot {slot}", "UNREACHABLE", str(exc).strip(), False))
+            continue
+        if row is None:
+            checks.append(Check(f"slot {slot}", "MISSING", f"no replication slot on {db.name}", False))
+            continue
+        active, retained = row
+        state = "active" if active else "INACTIVE"
+        checks.append(Check(f"slot {slot}", state, f"{retained / 2**20:.1f} MiB WAL retained", bool(active)))
+    return checks
+
+
+def _freshness_checks(ctx: Context) -> list[Check]:
+    analytics = BY_NAME["analytics-db"]
+    assert isinstance(analytics, Postgres)
+    checks = []
+    try:
+        with psycopg.connect(analytics.admin_dsn(ctx, analytics.db), connect_timeout=3) as conn:
+            for source in SOURCES:
+                exists = conn.execute("select to_regclass(%s)", (f"{source.schema}.cdc_heartbeat",)).fetchone()
+                if not exists or exists[0] is None:
+                    checks.append(Check(f"mirror {source.schema}", "NO DATA", "no heartbeat mirrored yet", False))
+                    continue
+                row = conn.execute(
+                    sql.SQL("select extract(epoch from now() - max(beat_at)) from {}.cdc_heartbeat").format(
+                        sql.Identifier(source.schema)
+                    )
+                ).fetchone()
+                age = float(row[0]) if row and row[0] is not None else None
+                if age is None:
+                    checks.append(Check(f"mirror {source.schema}", "NO DATA", "no heartbeat mirrored yet", False))
+                    continue
+                fresh = age <= STALE_AFTER_SECONDS
+                state = "fresh" if fresh else "STALE"
+                checks.append(Check(f"mirror {source.schema}", state, f"last heartbeat {age:.1f}s ago", fresh))
+    except psycopg.Error as exc:
+        checks.append(Check("analytics-db", "UNREACHABLE", str(exc).strip(), False))
+    return checks
+
+
+def health(ctx: Context) -> list[Check]:
+    """Connectors and tasks, replication slots with retained WAL, and mirror freshness from heartbeats."""
+    return [*_connector_checks(ctx), *_slot_checks(ctx), *_freshness_checks(ctx)]
+
+
+def wait_fresh(ctx: Context, timeout: float = 120) -> None:
+    """Wait until every mirror has a recent heartbeat (the initial snapshot has been applied)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [c for c in _freshness_checks(ctx) if not c.ok]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("CDC mirrors not caught up: " + "; ".join(f"{c.what}: {c.detail}" for c in pending))
+        time.sleep(0.5)
+
+
+def print_health(ctx: Context, console: Console) -> bool:
+    """The CDC table of `make status` and `bookstore cdc status`; False when anything is failed or stale."""
+    checks = health(ctx)
+    table = Table(title="Change data capture")
+    for col in ("what", "state", "detail"):
+        table.add_column(col)
+    for check in checks:
+        colour = "green" if check.ok else "red"
+        table.add_row(check.what, f"[{colour}]{check.state}[/]", check.detail)
+    console.print(table)
+    bad = [c.what for c in checks if not c.ok]
+    if bad:
+        console.print("[red]not healthy:[/] " + ", ".join(bad))
+    return not bad
