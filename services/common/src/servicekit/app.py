@@ -1,17 +1,46 @@
 """Wiring shared by the services' app factories."""
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from prometheus_client import Histogram
-from starlette.types import Lifespan
 
 from servicekit.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
 from servicekit.auth.tokens import TokenValidator
+from servicekit.db import create_engine, create_sessionmaker
 from servicekit.errors import register_error_handlers
-from servicekit.middleware import RequestContextMiddleware
+from servicekit.logs import configure_logging
+from servicekit.middleware import RequestContextMiddleware, request_latency_histogram
+from servicekit.ratelimit import RateLimiter
+from servicekit.redis import redis_client
 from servicekit.settings import ServiceSettings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@dataclass(frozen=True)
+class Cors:
+    """What the storefront's scripts may send: these methods, these headers besides the standard ones, cookies."""
+
+    methods: Sequence[str]
+    headers: Sequence[str] = ()
+    credentials: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What tells one service's app from another's."""
+
+    name: str  # names its logger, metrics and Redis keys
+    api_prefix: str  # every route, the docs too
+    title: str
+    description: str
+    cors: Cors
 
 
 def token_validator(settings: ServiceSettings, fetcher: JwksFetcher | None = None) -> TokenValidator:
@@ -25,29 +54,63 @@ def token_validator(settings: ServiceSettings, fetcher: JwksFetcher | None = Non
     )
 
 
+@contextlib.asynccontextmanager
+async def background(*jobs: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run the jobs as tasks while the app serves; each is cancelled, in order, at shutdown."""
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def _lifespan(
+    settings: ServiceSettings, service: str, jwks_fetcher: JwksFetcher | None, own: Lifespan | None
+) -> Lifespan:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """What every service holds in `app.state` (database, Redis, rate limiter, token validator), then the
+        service's own lifespan, which may use them."""
+        engine = create_engine(settings.database_url)
+        redis = redis_client(settings.redis_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = redis
+        app.state.rate_limiter = RateLimiter(redis, prefix=f"{service}:ratelimit")
+        app.state.token_validator = token_validator(settings, jwks_fetcher)
+        try:
+            async with own(app) if own is not None else contextlib.nullcontext():
+                yield
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    return lifespan
+
+
 def create_service_app(
     settings: ServiceSettings,
-    *,
-    service: str,
-    title: str,
-    description: str,
-    api_prefix: str,
-    lifespan: Lifespan[FastAPI],
+    service: ServiceInfo,
     routers: Sequence[APIRouter],
-    latency: Histogram,
-    allow_methods: list[str],
-    allow_headers: Sequence[str] = (),
-    allow_credentials: bool = False,
+    *,
+    lifespan: Lifespan | None = None,
+    jwks_fetcher: JwksFetcher | None = None,
 ) -> FastAPI:
-    """A service's app: its routes under `api_prefix` (docs too), error rendering, CORS for the storefront,
-    trace ids + access log + latency histogram."""
+    """A service's app: its routes under the API prefix (docs too), error rendering, CORS for the storefront,
+    trace ids + access log + latency histogram, and the shared lifespan around the service's own `lifespan`.
+    Tests pass a `jwks_fetcher` that serves their own signing key."""
+    # Each uvicorn worker process builds its own app, so it configures its own JSON logging.
+    configure_logging(settings.log_level)
     app = FastAPI(
-        title=title,
+        title=service.title,
         version="0.1.0",
-        description=description,
-        lifespan=lifespan,
-        docs_url=f"{api_prefix}/docs",
-        openapi_url=f"{api_prefix}/openapi.json",
+        description=service.description,
+        lifespan=_lifespan(settings, service.name, jwks_fetcher, lifespan),
+        docs_url=f"{service.api_prefix}/docs",
+        openapi_url=f"{service.api_prefix}/openapi.json",
         redoc_url=None,
     )
     app.state.settings = settings
@@ -55,13 +118,18 @@ def create_service_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=allow_methods,
-        allow_headers=[*allow_headers, "Authorization", "Content-Type", "X-Request-Id"],
-        allow_credentials=allow_credentials,
+        allow_methods=list(service.cors.methods),
+        allow_headers=[*service.cors.headers, "Authorization", "Content-Type", "X-Request-Id"],
+        allow_credentials=service.cors.credentials,
         expose_headers=["Retry-After", "X-Request-Id"],
         max_age=600,
     )
-    app.add_middleware(RequestContextMiddleware, service=service, api_prefix=api_prefix, latency=latency)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=service.name,
+        api_prefix=service.api_prefix,
+        latency=request_latency_histogram(service.name),
+    )
     for router in routers:
         app.include_router(router)
     return app

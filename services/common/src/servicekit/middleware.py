@@ -1,3 +1,4 @@
+import functools
 import logging
 import re
 import time
@@ -11,6 +12,8 @@ from servicekit.logs import trace_id_var
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+# Cached: every app a process builds (tests build many) observes into the one registered histogram.
+@functools.cache
 def request_latency_histogram(service: str) -> Histogram:
     return Histogram(
         f"{service}_http_request_duration_seconds",

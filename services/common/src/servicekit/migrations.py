@@ -12,11 +12,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from servicekit.db import to_asyncpg_url
+from servicekit.runner import load_settings
+from servicekit.settings import ServiceSettings, SettingsLoader
 
 
 class Migrations:
-    def __init__(self, service_root: Path) -> None:
+    """A service's Alembic migrations (`<service root>/alembic.ini`); `main` is its `<service>-migrate` command."""
+
+    def __init__(self, service_root: Path, get_settings: SettingsLoader[ServiceSettings]) -> None:
         self.service_root = service_root
+        self._get_settings = get_settings
 
     def config(self, database_url: str | None = None) -> Config:
         config = Config(str(self.service_root / "alembic.ini"))
@@ -29,6 +34,10 @@ class Migrations:
 
     def downgrade(self, database_url: str | None = None, revision: str = "base") -> None:
         command.downgrade(self.config(database_url), revision)
+
+    def main(self) -> None:
+        """Bring the database schema to the latest revision (the service also does at start-up)."""
+        self.upgrade(load_settings(self._get_settings).database_url)
 
 
 def run_env(metadata: MetaData, default_url: str) -> None:

@@ -4,19 +4,25 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic
 
 from fastapi import FastAPI
 
+from servicekit.settings import REPO_ROOT, S
 
-class OpenApiExport:
-    def __init__(self, build_app: Callable[[], FastAPI], target: Path) -> None:
-        # Building an app connects to nothing; only its lifespan (never run here) would.
-        self._build_app = build_app
-        self.target = target
+
+class OpenApiExport(Generic[S]):
+    """`python -m <service>.openapi`; `document()` and `render()` for the test that keeps the export current."""
+
+    def __init__(self, service: str, create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
+        self._create_app = create_app
+        self._settings_class = settings_class
+        self.target = REPO_ROOT / "contracts" / "openapi" / f"{service}.json"
 
     def document(self) -> dict[str, Any]:
-        return self._build_app().openapi()
+        # Building an app connects to nothing; only its lifespan (never run here) would.
+        settings = self._settings_class(database_url="postgresql://unused@127.0.0.1/unused")
+        return self._create_app(settings).openapi()
 
     def render(self) -> str:
         return json.dumps(self.document(), indent=2, ensure_ascii=False) + "\n"

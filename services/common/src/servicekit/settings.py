@@ -1,14 +1,22 @@
 """Settings every service has; each service subclasses with its own env prefix and additions."""
 
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from fastapi import Request
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
 from servicekit.db import to_asyncpg_url
 
+# services/common/src/servicekit/settings.py -> repository root, where the shared catalog seed lives.
+REPO_ROOT = Path(__file__).resolve().parents[4]
+
 
 class ServiceSettings(BaseSettings):
     database_url: str
     redis_url: str = "redis://127.0.0.1:16379/0"
+    catalog_seed: Path = REPO_ROOT / "data" / "catalog" / "books.json"
 
     oidc_issuer: str = "https://idp.keycloak.net:30000/realms/bookstore"
     oidc_jwks_url: str = "http://127.0.0.1:18080/realms/bookstore/protocol/openid-connect/certs"
@@ -32,3 +40,26 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _asyncpg(cls, value: str) -> str:
         return to_asyncpg_url(value)
+
+
+S = TypeVar("S", bound=ServiceSettings)
+S_co = TypeVar("S_co", bound=ServiceSettings, covariant=True)
+
+
+class SettingsLoader(Generic[S_co]):
+    """`get_settings()`: the service's settings, read from the environment once (the module singleton)."""
+
+    def __init__(self, cls: type[S_co]) -> None:
+        self.cls = cls
+        self._settings: S_co | None = None
+
+    def __call__(self) -> S_co:
+        if self._settings is None:
+            self._settings = self.cls()  # type: ignore[call-arg]  # required fields come from the environment
+        return self._settings
+
+
+def app_settings(request: Request) -> Any:
+    """The settings the running app was created with (tests create apps with their own); a service types it
+    with `SettingsDep = Annotated[Settings, Depends(app_settings)]`."""
+    return request.app.state.settings

@@ -1,18 +1,18 @@
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import REPO_ROOT, ServiceSettings, SettingsLoader, app_settings
+
+__all__ = ["API_PREFIX", "REPO_ROOT", "SERVICE_ROOT", "Settings", "SettingsDep", "get_settings"]
 
 API_PREFIX = "/ecom"  # every route; the gateway forwards https://api.service.net:30000/ecom/... unchanged
 
-# src/ecom/config.py -> services/ecom -> repository root
+# src/ecom/config.py -> services/ecom (alembic.ini)
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
-REPO_ROOT = SERVICE_ROOT.parents[1]
 
 
 class Settings(ServiceSettings):
@@ -20,7 +20,6 @@ class Settings(ServiceSettings):
 
     port: int = 18001
     redis_url: str = "redis://127.0.0.1:16379/0"
-    catalog_seed: Path = REPO_ROOT / "data" / "catalog" / "books.json"
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
 
     # Inventory's internal API and the Keycloak client this service authenticates to it with.
@@ -45,15 +44,5 @@ class Settings(ServiceSettings):
     fault_after_reservation: bool = False
 
 
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # required fields come from the environment
-
-
-def app_settings(request: Request) -> Settings:
-    """The settings the running app was created with (tests create apps with their own)."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
+get_settings = SettingsLoader(Settings)
 SettingsDep = Annotated[Settings, Depends(app_settings)]

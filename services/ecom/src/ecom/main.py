@@ -1,4 +1,3 @@
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -17,14 +16,18 @@ from ecom.config import API_PREFIX, Settings, get_settings
 from ecom.csrf.router import router as csrf_router
 from ecom.csrf.service import CsrfStore
 from ecom.health.router import router as health_router
-from ecom.metrics import REQUEST_LATENCY
 from ecom.orders.router import router as orders_router
-from servicekit.app import create_service_app, token_validator
+from servicekit.app import Cors, ServiceInfo, background, create_service_app
 from servicekit.auth.jwks import JwksFetcher
-from servicekit.db import create_engine, create_sessionmaker
-from servicekit.logs import configure_logging
-from servicekit.ratelimit import RateLimiter
-from servicekit.redis import redis_client
+
+SERVICE = ServiceInfo(
+    name="ecom",
+    api_prefix=API_PREFIX,
+    title="E-Commerce service",
+    description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
+    # The guest cart cookie must travel with the storefront's requests.
+    cors=Cors(["GET", "POST", "PUT", "PATCH", "DELETE"], headers=["X-CSRF-Token", "Idempotency-Key"], credentials=True),
+)
 
 
 def create_app(
@@ -37,70 +40,38 @@ def create_app(
     """The app; tests may route inventory calls to an in-process inventory app and sign service tokens
     with their own key (the platform tests cover the real network and Keycloak)."""
     settings = settings or get_settings()
-    # Each uvicorn worker process builds its own app, so it configures its own JSON logging.
-    configure_logging(settings.log_level)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
-        redis = redis_client(settings.redis_url)
+        """Carts and CSRF tokens in Redis, the inventory client, and the checkout recovery sweep."""
+        app.state.csrf = CsrfStore(app.state.redis, ttl_seconds=settings.csrf_ttl_seconds)
+        app.state.guest_carts = GuestCarts(app.state.redis, ttl_seconds=settings.guest_cart_ttl_seconds)
         # Inventory must answer within the timeout or the checkout reports 503 (the saga never hangs).
-        http = httpx.AsyncClient(
+        async with httpx.AsyncClient(
             timeout=httpx.Timeout(settings.inventory_timeout_seconds),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=inventory_transport,
-        )
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.redis = redis
-        app.state.rate_limiter = RateLimiter(redis, prefix="ecom:ratelimit")
-        app.state.csrf = CsrfStore(redis, ttl_seconds=settings.csrf_ttl_seconds)
-        app.state.guest_carts = GuestCarts(redis, ttl_seconds=settings.guest_cart_ttl_seconds)
-        app.state.token_validator = token_validator(settings, jwks_fetcher)
-        tokens = service_tokens or ServiceToken(
-            http,
-            token_url=settings.oidc_token_url,
-            client_id=settings.service_client_id,
-            client_secret=settings.service_client_secret,
-        )
-        app.state.inventory = InventoryClient(http, tokens, base_url=settings.inventory_url)
-        recovery = asyncio.create_task(
-            run_recovery_loop(
+        ) as http:
+            tokens = service_tokens or ServiceToken(
+                http,
+                token_url=settings.oidc_token_url,
+                client_id=settings.service_client_id,
+                client_secret=settings.service_client_secret,
+            )
+            app.state.inventory = InventoryClient(http, tokens, base_url=settings.inventory_url)
+            recovery = run_recovery_loop(
                 app.state.sessionmaker,
                 app.state.inventory,
                 interval_seconds=settings.recovery_interval_seconds,
                 stale_seconds=settings.stale_checkout_seconds,
             )
-        )
-        try:
-            yield
-        finally:
-            recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await recovery
-            await http.aclose()
-            await redis.aclose()
-            await engine.dispose()
+            async with background(recovery):
+                yield
 
     return create_service_app(
         settings,
-        service="ecom",
-        title="E-Commerce service",
-        description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
-        api_prefix=API_PREFIX,
+        SERVICE,
+        (catalog_router, csrf_router, cart_router, checkout_router, orders_router, admin_router, health_router),
         lifespan=lifespan,
-        routers=(
-            catalog_router,
-            csrf_router,
-            cart_router,
-            checkout_router,
-            orders_router,
-            admin_router,
-            health_router,
-        ),
-        latency=REQUEST_LATENCY,
-        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        allow_headers=["X-CSRF-Token", "Idempotency-Key"],
-        # The guest cart cookie must travel with the storefront's requests.
-        allow_credentials=True,
+        jwks_fetcher=jwks_fetcher,
     )

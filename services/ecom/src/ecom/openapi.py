@@ -1,16 +1,11 @@
 """`python -m ecom.openapi`: export the OpenAPI document to contracts/openapi/ecom.json."""
 
-from ecom.config import REPO_ROOT, Settings
+from ecom.config import Settings
 from ecom.main import create_app
 from servicekit.openapi import OpenApiExport
 
-_export = OpenApiExport(
-    lambda: create_app(Settings(database_url="postgresql://unused@127.0.0.1/unused")),
-    REPO_ROOT / "contracts" / "openapi" / "ecom.json",
-)
-EXPORTED = _export.target
-document = _export.document
-render = _export.render
+export = OpenApiExport("ecom", create_app, Settings)
+EXPORTED, document, render = export.target, export.document, export.render
 
 if __name__ == "__main__":
-    _export.main()
+    export.main()

@@ -1,19 +1,15 @@
 """`python -m ecom.seed`: load the shared catalog file's books that are not in the database yet (idempotent)."""
 
-import asyncio
-import logging
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.catalog import repository
-from ecom.config import Settings, get_settings
-from servicekit.catalog import load_catalog
-from servicekit.db import one_off_session
-from servicekit.logs import configure_logging
-
-logger = logging.getLogger(__name__)
+from ecom.config import get_settings
+from servicekit.catalog import CatalogBook
+from servicekit.seed import CatalogSeed
 
 
-async def seed(settings: Settings) -> int:
-    books = load_catalog(settings.catalog_seed)
+async def insert_books(session: AsyncSession, books: list[CatalogBook]) -> int:
+    """Insert the books the database lacks; books an admin edited or removed since are left as they are."""
     rows = [
         {
             "id": b.id,
@@ -27,18 +23,11 @@ async def seed(settings: Settings) -> int:
         }
         for b in books
     ]
-    async with one_off_session(settings.database_url) as session:
-        inserted = await repository.insert_missing(session, rows)
-    # Books an admin edited or removed since are left as they are.
-    logger.info("catalog seeded", extra={"catalog_books": len(books), "inserted": inserted})
-    return inserted
+    return await repository.insert_missing(session, rows)
 
 
-def main() -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    asyncio.run(seed(settings))
-
+seed = CatalogSeed(insert_books, get_settings, logged_as="catalog seeded")
+main = seed.main
 
 if __name__ == "__main__":
     main()

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from ecom.events import schemas as events
 from ecom.models import CustomerOrder, OrderItem, OrderStatus
-from ecom.outbox import events
 
 # tests/unit/test_events.py -> tests -> services/ecom -> services -> repository root
 REPO_ROOT = Path(__file__).resolve().parents[4]

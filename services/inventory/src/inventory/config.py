@@ -1,18 +1,18 @@
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import REPO_ROOT, ServiceSettings, SettingsLoader, app_settings
+
+__all__ = ["API_PREFIX", "REPO_ROOT", "SERVICE_ROOT", "Settings", "SettingsDep", "get_settings"]
 
 API_PREFIX = "/inven"  # every route; the gateway forwards https://api.service.net:30000/inven/... unchanged
 
-# src/inventory/config.py -> services/inventory -> repository root
+# src/inventory/config.py -> services/inventory (alembic.ini)
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
-REPO_ROOT = SERVICE_ROOT.parents[1]
 
 
 class Settings(ServiceSettings):
@@ -29,21 +29,10 @@ class Settings(ServiceSettings):
     expiry_interval_seconds: float = Field(default=30.0, gt=0)
     expiry_batch_size: int = Field(default=100, gt=0, le=1000)
     service_rate_limit_per_minute: int = Field(default=60_000, gt=0)
-    catalog_seed: Path = REPO_ROOT / "data" / "catalog" / "books.json"
 
     # Each worker process runs its own expiry sweeper (SKIP LOCKED) and joins the consumer group.
     port: int = 18002
 
 
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]  # required fields come from the environment
-
-
-def app_settings(request: Request) -> Settings:
-    """The settings the running app was created with (tests create apps with their own)."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
+get_settings = SettingsLoader(Settings)
 SettingsDep = Annotated[Settings, Depends(app_settings)]

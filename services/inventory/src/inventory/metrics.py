@@ -1,8 +1,5 @@
 from prometheus_client import Counter, Gauge
 
-from servicekit.middleware import request_latency_histogram
-
-REQUEST_LATENCY = request_latency_histogram("inventory")
 RESERVATIONS = Counter(
     "inventory_reservations_total",
     "Reservation operations by outcome",

@@ -1,18 +1,13 @@
 """`python -m inventory.seed`: create stock rows for catalog books that have none (idempotent)."""
 
-import asyncio
-import logging
 from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.config import Settings, get_settings
+from inventory.config import get_settings
 from inventory.stock import repository
-from servicekit.catalog import CatalogBook, load_catalog
-from servicekit.db import one_off_session
-from servicekit.logs import configure_logging
-
-logger = logging.getLogger(__name__)
+from servicekit.catalog import CatalogBook
+from servicekit.seed import CatalogSeed
 
 SEED_ACTOR = "system:seed"
 
@@ -28,19 +23,8 @@ async def seed_stock(session: AsyncSession, books: list[CatalogBook]) -> int:
     return len(inserted)
 
 
-async def seed(settings: Settings) -> int:
-    books = load_catalog(settings.catalog_seed)
-    async with one_off_session(settings.database_url) as session:
-        inserted = await seed_stock(session, books)
-    logger.info("stock seeded", extra={"catalog_books": len(books), "inserted": inserted})
-    return inserted
-
-
-def main() -> None:
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    asyncio.run(seed(settings))
-
+seed = CatalogSeed(seed_stock, get_settings, logged_as="stock seeded")
+main = seed.main
 
 if __name__ == "__main__":
     main()

@@ -17,15 +17,15 @@ from ecom.checkout import repository
 from ecom.checkout.exceptions import BooksUnavailable, CartEmpty, CheckoutInProgress, InjectedFault, OutOfStock
 from ecom.clients.inventory import InsufficientStock, InventoryClient, InventoryUnavailable
 from ecom.config import Settings
+from ecom.events import schemas as events
 from ecom.metrics import CHECKOUTS
-from ecom.models import CheckoutState, Outbox
+from ecom.models import CheckoutState
 from ecom.orders import repository as orders
 from ecom.orders.schemas import OrderRead
 from ecom.orders.service import InventoryDown, to_read
-from ecom.outbox import events
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
-from servicekit.outbox import prune as prune_outbox
+from servicekit.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -167,10 +167,13 @@ async def _store(
         event_id = uuid.uuid4()
         await outbox.add(
             session,
-            event_id=event_id,
-            event_type=events.ORDER_CREATED,
-            aggregate_id=str(order_id),
-            payload=events.order_created(event_id, order),
+            OutboxMessage(
+                id=event_id,
+                aggregatetype="order",
+                aggregateid=str(order_id),
+                type=events.ORDER_CREATED,
+                payload=events.order_created(event_id, order),
+            ),
         )
         await carts.remove_lines(session, cart, {line.book_id: line.quantity for line in lines})
         return to_read(order)
@@ -236,6 +239,6 @@ async def run_recovery_loop(
         try:
             await recover_stale(sessionmaker, inventory, older_than_seconds=stale_seconds)
             async with sessionmaker() as session, session.begin():
-                await prune_outbox(session, Outbox)
+                await outbox.prune(session)
         except Exception:
             logger.exception("recovery sweep failed; retrying next interval")

@@ -5,13 +5,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.clients.inventory import InventoryClient, InventoryUnavailable
+from ecom.events import schemas as events
 from ecom.models import CustomerOrder, OrderStatus
 from ecom.orders import repository
 from ecom.orders.exceptions import OrderNotCancellable, OrderNotFound
 from ecom.orders.schemas import AdminOrderPage, AdminOrderRead, OrderItemRead, OrderPage, OrderRead
-from ecom.outbox import events
 from ecom.outbox import repository as outbox
 from servicekit.errors import ServiceUnavailable
+from servicekit.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +84,13 @@ async def cancel(session: AsyncSession, inventory: InventoryClient, user_id: str
     event_id = uuid.uuid4()
     await outbox.add(
         session,
-        event_id=event_id,
-        event_type=events.ORDER_CANCELLED,
-        aggregate_id=str(order_id),
-        payload=events.order_cancelled(event_id, order),
+        OutboxMessage(
+            id=event_id,
+            aggregatetype="order",
+            aggregateid=str(order_id),
+            type=events.ORDER_CANCELLED,
+            payload=events.order_cancelled(event_id, order),
+        ),
     )
     logger.info("order cancelled", extra={"order_id": str(order_id)})
     return order

@@ -1,14 +1,15 @@
-import uuid
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.models import Outbox
+from servicekit import outbox
+from servicekit.outbox import OutboxMessage
 
 
-async def add(
-    session: AsyncSession, *, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict[str, Any]
-) -> None:
+async def add(session: AsyncSession, message: OutboxMessage) -> None:
     """Debezium's outbox router publishes the row to the topic named by `type`, keyed by the aggregate id."""
-    session.add(Outbox(id=event_id, aggregatetype="order", aggregateid=aggregate_id, type=event_type, payload=payload))
-    await session.flush()
+    await outbox.add(session, Outbox, message)
+
+
+async def prune(session: AsyncSession) -> int:
+    """Delete the rows published long enough ago; returns how many."""
+    return await outbox.prune(session, Outbox)

@@ -6,16 +6,14 @@ An order cancelled before its event arrives has a cancelled reservation: that is
 import asyncio
 import json
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from decimal import Decimal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from inventory.events.schemas import OrderCreated
 from inventory.metrics import CONSUMER_LAG, EVENTS_CONSUMED
 from inventory.reservations.exceptions import ReservationNotFound, ReservationNotHeld
 from inventory.reservations.service import CommitOutcome, commit_reservation
@@ -24,26 +22,6 @@ from servicekit.logs import trace_id_var
 logger = logging.getLogger(__name__)
 
 GROUP_ID = "inventory-service"
-
-
-class OrderLine(BaseModel):
-    book_id: uuid.UUID
-    quantity: int = Field(ge=1, le=1000)
-    unit_price: Decimal = Field(ge=0)
-
-
-class OrderCreated(BaseModel):
-    """The `order.created` contract (contracts/events/order.created.schema.json)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    event_id: uuid.UUID
-    order_id: uuid.UUID
-    user_id: str = Field(min_length=1)
-    items: list[OrderLine] = Field(min_length=1, max_length=100)
-    total: Decimal = Field(ge=0)
-    currency: str = Field(min_length=3, max_length=3)
-    created_at: datetime
 
 
 def parse(value: bytes | None) -> OrderCreated:

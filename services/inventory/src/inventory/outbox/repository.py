@@ -1,24 +1,15 @@
-import uuid
-from typing import Any
-
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.models import Outbox, ProcessedEvent
+from inventory.models import Outbox
+from servicekit import outbox
+from servicekit.outbox import OutboxMessage
 
 
-async def insert_message(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(Outbox).values(**values))
+async def add(session: AsyncSession, message: OutboxMessage) -> None:
+    """Debezium's outbox router publishes the row to the topic named by `type`, keyed by the aggregate id."""
+    await outbox.add(session, Outbox, message)
 
 
-async def mark_processed(session: AsyncSession, event_id: uuid.UUID) -> bool:
-    """Record a consumed event id; False if it was already recorded (a redelivery).
-
-    A concurrent delivery of the same id waits on the primary key until ours commits or rolls back."""
-    result = await session.execute(
-        insert(ProcessedEvent)
-        .values(event_id=event_id)
-        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
-        .returning(ProcessedEvent.event_id)
-    )
-    return result.first() is not None
+async def prune(session: AsyncSession) -> int:
+    """Delete the rows published long enough ago; returns how many."""
+    return await outbox.prune(session, Outbox)

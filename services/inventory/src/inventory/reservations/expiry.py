@@ -3,9 +3,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inventory.models import Outbox
+from inventory.outbox import repository as outbox
 from inventory.reservations.service import expire_reservations
-from servicekit.outbox import prune as prune_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +30,6 @@ async def run_expiry_loop(
             if expired := await sweep(sessionmaker, batch_size=batch_size):
                 logger.info("expired reservations", extra={"count": expired})
             async with sessionmaker() as session, session.begin():
-                await prune_outbox(session, Outbox)
+                await outbox.prune(session)
         except Exception:
             logger.exception("reservation expiry sweep failed; retrying next interval")

@@ -6,9 +6,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.events import repository as processed_events
 from inventory.metrics import RESERVATIONS
 from inventory.models import Reservation, ReservationStatus
-from inventory.outbox import repository as processed_events
 from inventory.reservations import repository
 from inventory.reservations.exceptions import (
     ReservationCommitted,

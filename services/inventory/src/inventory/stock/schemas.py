@@ -28,19 +28,6 @@ class StockChangeReason(StrEnum):
     ADMIN_ADJUST = "admin_adjust"
 
 
-class InventoryUpdated(BaseModel):
-    """Payload of an `inventory.updated` event (contracts/events/inventory.updated.schema.json)."""
-
-    event_id: uuid.UUID
-    book_id: uuid.UUID
-    previous_available: int
-    new_available: int
-    delta: int
-    reason: StockChangeReason
-    order_id: uuid.UUID | None
-    occurred_at: datetime
-
-
 class ShortLine(BaseModel):
     book_id: uuid.UUID
     requested: int

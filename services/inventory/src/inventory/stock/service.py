@@ -4,12 +4,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inventory.events.schemas import InventoryUpdated
 from inventory.models import Stock
-from inventory.outbox import service as outbox
-from inventory.outbox.schemas import OutboxMessage
+from inventory.outbox import repository as outbox
 from inventory.stock import repository
 from inventory.stock.exceptions import BookNotFound
-from inventory.stock.schemas import InventoryUpdated, StockChangeReason
+from inventory.stock.schemas import StockChangeReason
+from servicekit.outbox import OutboxMessage
 
 AGGREGATE_TYPE = "inventory"
 EVENT_TYPE = "inventory.updated"
@@ -59,7 +60,7 @@ async def record_change(
         note=note,
         created_at=event.occurred_at,
     )
-    await outbox.enqueue(
+    await outbox.add(
         session,
         OutboxMessage(
             id=event.event_id,
