@@ -1,13 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from ecom.auth.dependencies import CustomerUser
 from ecom.checkout import service
+from ecom.clients.dependencies import InventoryDep
 from ecom.config import API_PREFIX, SettingsDep
 from ecom.csrf.dependencies import require_csrf
 from ecom.orders.schemas import OrderRead
 from ecom.ratelimit import rate_limit
+from servicekit.db import SessionmakerDep
 from servicekit.errors import error_responses
 
 router = APIRouter(prefix=API_PREFIX, tags=["checkout"], dependencies=[Depends(rate_limit), Depends(require_csrf)])
@@ -34,11 +36,17 @@ IdempotencyKey = Annotated[
     },
 )
 async def checkout(
-    request: Request, response: Response, user: CustomerUser, key: IdempotencyKey, settings: SettingsDep
+    response: Response,
+    user: CustomerUser,
+    key: IdempotencyKey,
+    settings: SettingsDep,
+    sessionmaker: SessionmakerDep,
+    inventory: InventoryDep,
 ) -> OrderRead:
     """Order the cart: stock reserved in inventory, order stored with its order.created event, cart
     emptied. 409 naming the short lines, 503 if inventory is down; then nothing changed."""
-    result = await service.checkout(request.app.state.sessionmaker, request.app.state.inventory, settings, user, key)
+    # Not SessionDep: the saga commits its claim, then the order, in transactions of its own.
+    result = await service.checkout(sessionmaker, inventory, settings, user, key)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"

@@ -17,15 +17,15 @@ from ecom.checkout import repository
 from ecom.checkout.exceptions import BooksUnavailable, CartEmpty, CheckoutInProgress, InjectedFault, OutOfStock
 from ecom.clients.inventory import InsufficientStock, InventoryClient, InventoryUnavailable
 from ecom.config import Settings
-from ecom.events import schemas as events
+from ecom.events.schemas import ORDER_CREATED
+from ecom.events.service import add_order_event
 from ecom.metrics import CHECKOUTS
 from ecom.models import CheckoutState
 from ecom.orders import repository as orders
+from ecom.orders.exceptions import InventoryDown
 from ecom.orders.schemas import OrderRead
-from ecom.orders.service import InventoryDown, to_read
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
-from servicekit.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ async def _claim_or_wait(
             if existing is not None and existing.state == CheckoutState.COMPLETED:
                 order = await orders.get(session, existing.order_id)
                 assert order is not None
-                return to_read(order)
+                return OrderRead.from_order(order)
         # Pending: a duplicate is running right now. Gone: it failed and released the key; claim again.
         if time.monotonic() > deadline:
             CHECKOUTS.labels("in_progress").inc()
@@ -164,19 +164,9 @@ async def _store(
             currency=currency,
             lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
         )
-        event_id = uuid.uuid4()
-        await outbox.add(
-            session,
-            OutboxMessage(
-                id=event_id,
-                aggregatetype="order",
-                aggregateid=str(order_id),
-                type=events.ORDER_CREATED,
-                payload=events.order_created(event_id, order),
-            ),
-        )
+        await add_order_event(session, ORDER_CREATED, order)
         await carts.remove_lines(session, cart, {line.book_id: line.quantity for line in lines})
-        return to_read(order)
+        return OrderRead.from_order(order)
 
 
 async def _unclaim(sessionmaker: async_sessionmaker[AsyncSession], order_id: uuid.UUID) -> None:

@@ -44,6 +44,14 @@ def ensure_guest_id(request: Request, response: Response, settings: SettingsDep)
     return current
 
 
+def csrf_store(request: Request) -> CsrfStore:
+    store: CsrfStore = request.app.state.csrf
+    return store
+
+
+CsrfStoreDep = Annotated[CsrfStore, Depends(csrf_store)]
+
+
 def binding(principal: Principal | None, guest: str | None) -> str | None:
     if principal is not None:
         return f"user:{principal.subject}"
@@ -57,5 +65,4 @@ async def require_csrf(request: Request, principal: OptionalPrincipal, guest: Gu
     bound_to = binding(principal, guest)
     if bound_to is None:
         raise CsrfInvalid("no session to check the CSRF token against; fetch one from GET /ecom/csrf")
-    store: CsrfStore = request.app.state.csrf
-    await store.verify(bound_to, request.headers.get(CSRF_HEADER))
+    await csrf_store(request).verify(bound_to, request.headers.get(CSRF_HEADER))

@@ -3,9 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
-from ecom.config import API_PREFIX
-from ecom.csrf.dependencies import CSRF_HEADER, binding, ensure_guest_id, guest_id
-from ecom.csrf.service import CsrfStore
+from ecom.config import API_PREFIX, SettingsDep
+from ecom.csrf.dependencies import CSRF_HEADER, CsrfStoreDep, binding, ensure_guest_id, guest_id
 from ecom.ratelimit import rate_limit
 from servicekit.auth.dependencies import OptionalPrincipal
 from servicekit.errors import error_responses
@@ -24,12 +23,13 @@ async def issue_csrf_token(
     response: Response,
     principal: OptionalPrincipal,
     guest: Annotated[str | None, Depends(guest_id)],
+    settings: SettingsDep,
+    store: CsrfStoreDep,
 ) -> CsrfToken:
     """A token to send as X-CSRF-Token on every change: bound to the signed-in user, else to the guest
     cookie (issued here when missing)."""
     if principal is None:
-        guest = ensure_guest_id(request, response, request.app.state.settings)
-    store: CsrfStore = request.app.state.csrf
+        guest = ensure_guest_id(request, response, settings)
     response.headers["Cache-Control"] = "no-store"
     bound_to = binding(principal, guest)
     assert bound_to is not None

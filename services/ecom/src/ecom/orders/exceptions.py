@@ -1,6 +1,6 @@
 import uuid
 
-from servicekit.errors import Conflict, NotFound
+from servicekit.errors import Conflict, NotFound, ServiceUnavailable
 
 
 class OrderNotFound(NotFound):
@@ -15,3 +15,12 @@ class OrderNotCancellable(Conflict):
 
     def __init__(self, order_id: uuid.UUID, status: str) -> None:
         super().__init__(f"order {order_id} is {status}; only CONFIRMED orders can be cancelled")
+
+
+class InventoryDown(ServiceUnavailable):
+    """Placing or cancelling an order needs the inventory service, which did not answer usably."""
+
+    code = "inventory_unavailable"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"the inventory service is unavailable; {what}", headers={"Retry-After": "5"})

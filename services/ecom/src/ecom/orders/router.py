@@ -1,9 +1,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from ecom.auth.dependencies import CustomerUser
+from ecom.clients.dependencies import InventoryDep
 from ecom.config import API_PREFIX
 from ecom.csrf.dependencies import require_csrf
 from ecom.orders import service
@@ -31,12 +32,14 @@ async def list_orders(
 @router.get("/{order_id}", response_model=OrderRead, responses=error_responses(401, 403, 404, 422, 429))
 async def get_order(order_id: uuid.UUID, session: SessionDep, user: CustomerUser) -> OrderRead:
     """One of the customer's orders (404 for anyone else's)."""
-    return service.to_read(await service.get_own(session, user.subject, order_id))
+    return OrderRead.from_order(await service.get_own(session, user.subject, order_id))
 
 
 @router.post(
     "/{order_id}/cancel", response_model=OrderRead, responses=error_responses(401, 403, 404, 409, 422, 429, 503)
 )
-async def cancel_order(order_id: uuid.UUID, request: Request, session: SessionDep, user: CustomerUser) -> OrderRead:
+async def cancel_order(
+    order_id: uuid.UUID, session: SessionDep, user: CustomerUser, inventory: InventoryDep
+) -> OrderRead:
     """Cancel a CONFIRMED order of the customer's: its stock goes back and order.cancelled is published."""
-    return service.to_read(await service.cancel(session, request.app.state.inventory, user.subject, order_id))
+    return OrderRead.from_order(await service.cancel(session, inventory, user.subject, order_id))

@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict
 
-from ecom.models import OrderStatus
+from ecom.models import CustomerOrder, OrderStatus
 
 
 class OrderItemRead(BaseModel):
@@ -27,10 +28,26 @@ class OrderRead(BaseModel):
     created_at: datetime
     cancelled_at: datetime | None = None
 
+    @classmethod
+    def from_order(cls, order: CustomerOrder) -> Self:
+        return cls(
+            order_id=order.id,
+            status=OrderStatus(order.status),
+            total=order.total,
+            currency=order.currency,
+            items=[OrderItemRead.model_validate(item) for item in order.items],
+            created_at=order.created_at,
+            cancelled_at=order.cancelled_at,
+        )
+
 
 class AdminOrderRead(OrderRead):
     user_id: str
     username: str | None
+
+    @classmethod
+    def from_order(cls, order: CustomerOrder) -> Self:
+        return cls(**OrderRead.from_order(order).model_dump(), user_id=order.user_id, username=order.username)
 
 
 class OrderPage(BaseModel):

@@ -5,51 +5,26 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.clients.inventory import InventoryClient, InventoryUnavailable
-from ecom.events import schemas as events
+from ecom.events.schemas import ORDER_CANCELLED
+from ecom.events.service import add_order_event
 from ecom.models import CustomerOrder, OrderStatus
 from ecom.orders import repository
-from ecom.orders.exceptions import OrderNotCancellable, OrderNotFound
-from ecom.orders.schemas import AdminOrderPage, AdminOrderRead, OrderItemRead, OrderPage, OrderRead
-from ecom.outbox import repository as outbox
-from servicekit.errors import ServiceUnavailable
-from servicekit.outbox import OutboxMessage
+from ecom.orders.exceptions import InventoryDown, OrderNotCancellable, OrderNotFound
+from ecom.orders.schemas import AdminOrderPage, AdminOrderRead, OrderPage, OrderRead
 
 logger = logging.getLogger(__name__)
-
-
-class InventoryDown(ServiceUnavailable):
-    code = "inventory_unavailable"
-
-    def __init__(self, what: str) -> None:
-        super().__init__(f"the inventory service is unavailable; {what}", headers={"Retry-After": "5"})
-
-
-def to_read(order: CustomerOrder) -> OrderRead:
-    return OrderRead(
-        order_id=order.id,
-        status=OrderStatus(order.status),
-        total=order.total,
-        currency=order.currency,
-        items=[OrderItemRead.model_validate(item) for item in order.items],
-        created_at=order.created_at,
-        cancelled_at=order.cancelled_at,
-    )
-
-
-def to_admin_read(order: CustomerOrder) -> AdminOrderRead:
-    return AdminOrderRead(**to_read(order).model_dump(), user_id=order.user_id, username=order.username)
 
 
 async def list_own(session: AsyncSession, user_id: str, *, page: int, size: int) -> OrderPage:
     """The user's orders, newest first."""
     orders, total = await repository.page(session, user_id=user_id, status=None, offset=(page - 1) * size, limit=size)
-    return OrderPage(items=[to_read(o) for o in orders], total=total, page=page, size=size)
+    return OrderPage(items=[OrderRead.from_order(o) for o in orders], total=total, page=page, size=size)
 
 
 async def list_all(session: AsyncSession, *, status: OrderStatus | None, page: int, size: int) -> AdminOrderPage:
     """Every order (admin), newest first, optionally with one status."""
     orders, total = await repository.page(session, user_id=None, status=status, offset=(page - 1) * size, limit=size)
-    return AdminOrderPage(items=[to_admin_read(o) for o in orders], total=total, page=page, size=size)
+    return AdminOrderPage(items=[AdminOrderRead.from_order(o) for o in orders], total=total, page=page, size=size)
 
 
 async def get_own(session: AsyncSession, user_id: str, order_id: uuid.UUID) -> CustomerOrder:
@@ -81,16 +56,6 @@ async def cancel(session: AsyncSession, inventory: InventoryClient, user_id: str
     await repository.mark_cancelled(session, order_id, now)
     order = await repository.get(session, order_id)
     assert order is not None
-    event_id = uuid.uuid4()
-    await outbox.add(
-        session,
-        OutboxMessage(
-            id=event_id,
-            aggregatetype="order",
-            aggregateid=str(order_id),
-            type=events.ORDER_CANCELLED,
-            payload=events.order_cancelled(event_id, order),
-        ),
-    )
+    await add_order_event(session, ORDER_CANCELLED, order)
     logger.info("order cancelled", extra={"order_id": str(order_id)})
     return order
