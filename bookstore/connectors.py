@@ -19,7 +19,10 @@ def render(template: Path, **values: object) -> dict[str, Any]:
 
 
 def register(ctx: Context, name: str, config: dict[str, Any], timeout: float = 90) -> None:
-    """Create or update connector `name`, then wait until it and its tasks run."""
+    """Create or update connector `name`, restart it if it (or a task) failed, and wait until all of it runs.
+
+    So `make up` also repairs a connector whose task stopped on an error that has gone away since (a
+    database that was down longer than the sink's retries)."""
     base = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connectors/{name}"
     with httpx.Client(timeout=30) as client:
         current = client.get(f"{base}/config")
@@ -27,19 +30,29 @@ def register(ctx: Context, name: str, config: dict[str, Any], timeout: float = 9
             response = client.put(f"{base}/config", json=config)
             if response.status_code not in (200, 201):
                 raise RuntimeError(f"registering connector {name}: {response.status_code} {response.text}")
+        if _failed(client.get(f"{base}/status")):
+            client.post(f"{base}/restart", params={"includeTasks": "true", "onlyFailed": "true"})
         deadline = time.monotonic() + timeout
-        while not _running(name, client.get(f"{base}/status")):
+        while True:
+            status = client.get(f"{base}/status")
+            if _running(status):
+                return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"connector {name} is not running after {timeout:.0f}s")
+                raise RuntimeError(f"connector {name} is not running after {timeout:.0f}s:\n{_failed(status)[-3000:]}")
             time.sleep(0.5)
 
 
-def _running(name: str, status: httpx.Response) -> bool:
+def _failed(status: httpx.Response) -> str:
+    """The stack traces of the connector's failed parts ('' when nothing failed)."""
+    if status.status_code != 200:
+        return ""
+    body = status.json()
+    return "\n".join(p.get("trace", "FAILED") for p in [body["connector"], *body["tasks"]] if p["state"] == "FAILED")
+
+
+def _running(status: httpx.Response) -> bool:
     if status.status_code != 200:
         return False
     body = status.json()
     parts = [body["connector"], *body["tasks"]]
-    if any(p["state"] == "FAILED" for p in parts):
-        traces = "\n".join(p.get("trace", "") for p in parts)
-        raise RuntimeError(f"connector {name} failed:\n{traces[-3000:]}")
     return bool(body["tasks"]) and all(p["state"] == "RUNNING" for p in parts)

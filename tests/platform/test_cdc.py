@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +26,10 @@ from bookstore.components import Context
 from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
 from tests import mirrors
+from tests.api import api_client, empty_cart, set_stock, with_csrf
 from tests.events import TopicReader, bootstrap
 from tests.keycloak_admin import keycloak_admin, temporary_user
+from tests.tokens import admin_token, customer_token
 from tests.waiting import wait_for
 
 CATALOG = load_catalog(ROOT / "data" / "catalog" / "books.json")
@@ -388,3 +392,49 @@ class TestFailuresShow:
             dlq.close()
             with mirrors.analytics(ctx) as dst:
                 dst.execute(sql.SQL("drop table if exists ecom.{}").format(sql.Identifier(table)))
+
+
+class TestNothingLostNothingDoubled:
+    def test_mirrors_equal_their_sources_after_connect_is_killed_and_analytics_db_restarts(self, ctx: Context) -> None:
+        sup = Supervisor(ctx)
+        with api_client(ctx) as api:
+            admin_h = with_csrf(api, {"Authorization": f"Bearer {admin_token(ctx)}"})
+            set_stock(api, admin_h, BOOK.id, 10_000)
+        placed: list[str] = []
+        errors: list[str] = []
+        stop = threading.Event()
+
+        def shop() -> None:
+            """Orders as fast as one customer can place them (add to cart, check out), until told to stop."""
+            with api_client(ctx) as api:
+                headers = with_csrf(api, {"Authorization": f"Bearer {customer_token(ctx)}"})
+                empty_cart(api, headers)
+                while not stop.is_set():
+                    added = api.post("/ecom/cart", json={"book_id": str(BOOK.id), "quantity": 1}, headers=headers)
+                    response = api.post("/ecom/checkout", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+                    if added.status_code != 200 or response.status_code != 201:
+                        errors.append(f"{added.status_code} {response.status_code} {response.text[:200]}")
+                        continue
+                    placed.append(response.json()["order_id"])
+
+        shopper = threading.Thread(target=shop, daemon=True)
+        shopper.start()
+        try:
+            wait_for(lambda: len(placed) >= 3, 60, "orders flowing")
+            os.kill(sup.info("kafka-connect")["pid"], signal.SIGKILL)
+            wait_for(lambda: len(placed) >= 6, 60, "orders placed while Connect is down")
+            wait_for(lambda: _status("cdc", "status").returncode == 0, 240, "Connect back with every connector")
+            sup.stop("analytics-db")
+            wait_for(lambda: len(placed) >= 9, 60, "orders placed while analytics-db is down")
+            sup.start("analytics-db")
+            wait_for(lambda: len(placed) >= 12, 60, "orders placed after analytics-db is back")
+        finally:
+            stop.set()
+            shopper.join(30)
+        assert errors == []
+        for schema in ("ecom", "inventory", "identity"):
+            wait_for(lambda s=schema: mirrors.mirror_equals_source(ctx, s) == [], 180, f"{schema} mirrors equal")  # type: ignore[misc]
+        with mirrors.analytics(ctx) as dst:
+            rows = dst.execute("select count(*) as n from ecom.customer_order where id = any(%s)", (placed,)).fetchone()
+        assert rows == {"n": len(placed)}
+        wait_for(lambda: _status("cdc", "status").returncode == 0, 60, "cdc status healthy")
