@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from bookstore.components import Context
+
+
+def payload(message: Message) -> Any:
+    """A record's JSON value, decoded."""
+    value = message.value()
+    assert value is not None, "a record without a value"
+    return json.loads(value)
+
+
+def headers(message: Message) -> dict[str, bytes]:
+    """A record's headers by name (a missing value as b"")."""
+    raw = message.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    return {name: value.encode() if isinstance(value, str) else value or b"" for name, value in pairs}
 
 
 def bootstrap(ctx: Context) -> str:

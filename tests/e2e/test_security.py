@@ -49,7 +49,12 @@ class TestSecurity:
         title = f"<img src=x onerror=alert(1)> {marker}"
         book_id = create_book(api, admin_auth, title)
         dialogs: list[Dialog] = []
-        page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+
+        def dismiss(dialog: Dialog) -> None:
+            dialogs.append(dialog)
+            dialog.dismiss()
+
+        page.on("dialog", dismiss)
         page.goto(f"{storefront}/search?q={marker}")
         expect(page.get_by_role("link", name=title)).to_be_visible()
         page.get_by_role("link", name=title).click()

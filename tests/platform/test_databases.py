@@ -22,7 +22,9 @@ class TestDatabases:
     @pytest.mark.parametrize(("name", "db"), INSTANCES)
     def test_instance_accepts_its_own_credentials(self, ctx: Context, name: str, db: str) -> None:
         with psycopg.connect(_dsn(ctx, db, db)) as conn:
-            user, current_db = conn.execute("select current_user, current_database()").fetchone()
+            row = conn.execute("select current_user, current_database()").fetchone()
+        assert row is not None
+        user, current_db = row
         assert (user, current_db) == (ctx.env[f"{db.upper()}_DB_USER"], db)
 
     @pytest.mark.parametrize(("name", "db"), INSTANCES)
@@ -41,7 +43,9 @@ class TestDatabases:
     def test_cdc_sources_use_logical_wal_with_bounded_slot_retention(self, ctx: Context, db: str) -> None:
         with psycopg.connect(_dsn(ctx, db, db)) as conn:
             assert conn.execute("show wal_level").fetchone() == ("logical",)
-            (keep,) = conn.execute("show max_slot_wal_keep_size").fetchone()
+            row = conn.execute("show max_slot_wal_keep_size").fetchone()
+        assert row is not None
+        (keep,) = row
         assert keep not in ("-1", "")
 
     @pytest.mark.parametrize("db", ["analytics", "keycloak"])
@@ -66,5 +70,7 @@ class TestDatabases:
         ids = set()
         for db in DATABASES.values():
             with psycopg.connect(_dsn(ctx, db, db)) as conn:
-                ids.add(conn.execute("select system_identifier from pg_control_system()").fetchone()[0])
+                row = conn.execute("select system_identifier from pg_control_system()").fetchone()
+                assert row is not None
+                ids.add(row[0])
         assert len(ids) == len(DATABASES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,7 +19,7 @@ from bookstore.components import Context
 from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
 from tests.api import api_client, available, empty_cart, set_stock, with_csrf
-from tests.events import TopicReader, reservation_status
+from tests.events import TopicReader, payload, reservation_status
 from tests.tokens import admin_token, customer_token
 from tests.waiting import wait_for
 
@@ -170,7 +170,7 @@ class TestCheckout:
         assert cart(api, customer) == {}
         assert available(api, BOOK_A) == 48
         [record] = [m for m in messages if m.key() == order["order_id"].encode()]
-        event = json.loads(record.value())
+        event = payload(record)
         jsonschema.validate(event, ORDER_CREATED, format_checker=jsonschema.FormatChecker())
         assert (event["order_id"], event["total"]) == (order["order_id"], order["total"])
         assert [(i["book_id"], i["quantity"]) for i in event["items"]] == [(str(BOOK_A), 2)]
@@ -294,8 +294,12 @@ class TestOutages:
         finally:
             reader.close()
         assert keys <= {m.key() for m in messages}
+
+        def committed(order_id: uuid.UUID) -> Callable[[], bool]:
+            return lambda: reservation_status(ctx, order_id) == "committed"
+
         for order in orders:
-            wait_for(lambda o=order: reservation_status(ctx, uuid.UUID(o["order_id"])) == "committed", 120, "commit")
+            wait_for(committed(uuid.UUID(order["order_id"])), 120, f"the commit of order {order['order_id']}")
 
 
 class TestCancel:
@@ -322,4 +326,4 @@ class TestCancel:
         assert reservation_status(ctx, uuid.UUID(order["order_id"])) == "cancelled"
         records = [m for m in messages if m.key() == order["order_id"].encode()]
         assert len(records) == 1, f"expected exactly one order.cancelled record, got {len(records)}"
-        assert json.loads(records[0].value())["order_id"] == order["order_id"]
+        assert payload(records[0])["order_id"] == order["order_id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ HOSTS = ["myecom.net", "api.service.net", "idp.keycloak.net"]
 
 
 @pytest.fixture
-def client(ca_file: str, public_dns: None) -> httpx.Client:
+def client(ca_file: str, public_dns: None) -> Iterator[httpx.Client]:
     with httpx.Client(verify=ssl.create_default_context(cafile=ca_file), timeout=10) as c:
         yield c
 
@@ -28,7 +29,11 @@ class TestTls:
             socket.create_connection(("127.0.0.1", ctx.port("GATEWAY_PORT")), timeout=5) as raw,
             context.wrap_socket(raw, server_hostname=host) as tls,
         ):
-            names = [v for k, v in tls.getpeercert()["subjectAltName"] if k == "DNS"]
+            cert = tls.getpeercert()
+            assert cert is not None
+            alt_names = cert.get("subjectAltName", ())
+            assert isinstance(alt_names, tuple)
+            names = [v for k, v in alt_names if k == "DNS"]
             assert host in names
             assert tls.selected_alpn_protocol() == "h2"
 

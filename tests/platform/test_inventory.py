@@ -17,7 +17,7 @@ from servicekit.catalog import load_catalog
 
 from bookstore.components import Context
 from bookstore.config import ROOT
-from tests.events import TopicReader, bootstrap, committed_offset, reservation_status
+from tests.events import TopicReader, bootstrap, committed_offset, headers, payload, reservation_status
 from tests.tokens import admin_token, customer_token, service_token
 from tests.waiting import wait_for
 
@@ -75,7 +75,7 @@ def inventory_updates(ctx: Context) -> Iterator[TopicReader]:
 
 
 def _events(messages: list[Message], **match: Any) -> list[dict[str, Any]]:
-    decoded = [json.loads(m.value()) for m in messages]
+    decoded = [payload(m) for m in messages]
     return [e for e in decoded if all(e.get(k) == v for k, v in match.items())]
 
 
@@ -107,8 +107,9 @@ def _produce(ctx: Context, topic: str, key: str, value: bytes) -> tuple[int, int
     producer.produce(topic, value, key=key.encode(), on_delivery=lambda err, m: delivered.append((err, m)))
     producer.flush(15)
     [(error, message)] = delivered
-    assert error is None, error
-    return message.partition(), message.offset()
+    partition, offset = message.partition(), message.offset()
+    assert error is None and partition is not None and offset is not None, error
+    return partition, offset
 
 
 def _stock_and_movements(ctx: Context, book: uuid.UUID) -> tuple[tuple[int, int], int]:
@@ -151,7 +152,7 @@ class TestEventContract:
         assert set(event) == EVENT_FIELDS
         assert (event["previous_available"], event["new_available"], event["delta"]) == (40, 43, 3)
         assert event["order_id"] is None
-        [record] = [m for m in messages if json.loads(m.value())["event_id"] == event["event_id"]]
+        [record] = [m for m in messages if payload(m)["event_id"] == event["event_id"]]
         assert record.key() == str(book).encode()  # keyed by book: per-book ordering
 
     def test_reservation_of_two_books_yields_one_record_per_book(
@@ -215,9 +216,9 @@ class TestOrderCreatedConsumer:
             _produce(ctx, "order.created", str(order), _order_created(order, [(book, 1)]))
             dead = dlq.read_until(lambda m: any(x.value() == marker for x in m))
             [record] = [m for m in dead if m.value() == marker]
-            headers = dict(record.headers())
-            assert headers["error"].startswith(b"malformed event")
-            assert headers["original.topic"] == b"order.created"
+            named = headers(record)
+            assert named["error"].startswith(b"malformed event")
+            assert named["original.topic"] == b"order.created"
         finally:
             dlq.close()
         wait_for(lambda: reservation_status(ctx, order) == "committed", 30, "the good event after the poison one")
@@ -242,7 +243,7 @@ class TestConsumerMetrics:
             }
 
         # Every partition of order.created is reported, and the consumer has caught up.
-        samples = wait_for(lambda: (s := lag_samples()) and len(s) == 3 and s, 30, "lag for all 3 partitions")
+        samples = wait_for(lambda: s if len(s := lag_samples()) == 3 else {}, 30, "lag for all 3 partitions")
         assert set(samples.values()) == {0.0}
         text = httpx.get(f"{inven}/metrics").text
         committed = [

@@ -22,7 +22,7 @@ class TestKafka:
 
     def test_producing_to_unknown_topic_fails_and_creates_nothing(self, ctx: Context) -> None:
         topic = f"no-such-topic-{uuid.uuid4().hex[:8]}"
-        errors: list[KafkaError] = []
+        errors: list[KafkaError | None] = []
         producer = Producer(
             {
                 "bootstrap.servers": _bootstrap(ctx),
@@ -32,8 +32,9 @@ class TestKafka:
         )
         producer.produce(topic, b"x", on_delivery=lambda err, _msg: errors.append(err))
         producer.flush(15)
-        assert len(errors) == 1 and errors[0] is not None
-        assert errors[0].code() in (
+        [error] = errors
+        assert error is not None
+        assert error.code() in (
             KafkaError.UNKNOWN_TOPIC_OR_PART,
             KafkaError._MSG_TIMED_OUT,
             KafkaError._UNKNOWN_TOPIC,
@@ -55,7 +56,8 @@ class TestKafka:
         )
         producer.flush(15)
         err, msg = delivered[0]
-        assert err is None
+        topic, partition, offset = msg.topic(), msg.partition(), msg.offset()
+        assert err is None and topic is not None and partition is not None and offset is not None
         consumer = Consumer(
             {
                 "bootstrap.servers": _bootstrap(ctx),
@@ -63,7 +65,7 @@ class TestKafka:
                 "enable.auto.commit": False,
             }
         )
-        consumer.assign([TopicPartition(msg.topic(), msg.partition(), msg.offset())])
+        consumer.assign([TopicPartition(topic, partition, offset)])
         got = consumer.poll(15)
         consumer.close()
         assert got is not None and got.value() == marker

@@ -46,7 +46,7 @@ class TestMissingPrerequisites:
 
 def test_probe_uses_sbin_for_daemons(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
-    seen = {}
+    seen: dict[str, str | None] = {}
     monkeypatch.setattr(provision.shutil, "which", lambda name, path=None: seen.setdefault("path", path))
     provision._which("nginx")()
-    assert "/usr/sbin" in seen["path"].split(os.pathsep)
+    assert "/usr/sbin" in (seen["path"] or "").split(os.pathsep)
