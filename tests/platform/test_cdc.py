@@ -27,7 +27,7 @@ from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
 from tests import mirrors
 from tests.api import api_client, empty_cart, set_stock, with_csrf
-from tests.events import TopicReader, bootstrap
+from tests.events import TopicReader, bootstrap, headers
 from tests.keycloak_admin import keycloak_admin, temporary_user
 from tests.tokens import admin_token, customer_token
 from tests.waiting import wait_for
@@ -377,11 +377,11 @@ class TestFailuresShow:
             poison = b"\x00\x01"
             seen = dlq.read_until(lambda got: any((m.value() or b"").startswith(poison) for m in got), 60)
             [dead] = [m for m in seen if (m.value() or b"").startswith(poison)]
-            headers = dict(dead.headers() or [])
-            assert headers["__connect.errors.topic"] == topic.encode()
+            named = headers(dead)
+            assert named["__connect.errors.topic"] == topic.encode()
             assert (
-                b"DataException" in headers["__connect.errors.exception.class.name"]
-                or headers["__connect.errors.exception.message"]
+                b"DataException" in named["__connect.errors.exception.class.name"]
+                or named["__connect.errors.exception.message"]
             )
             wait_for(
                 lambda: _fetch_mirror(ctx, "ecom", table, ["label"], {"id": 7}) == {"label": label},
