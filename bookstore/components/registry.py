@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bookstore.components.base import Component
+from bookstore.components.flink import FlinkJobManager, FlinkTaskManager
 from bookstore.components.gateway import Gateway
 from bookstore.components.kafka import Kafka, KafkaConnect
 from bookstore.components.keycloak import Keycloak
@@ -46,6 +47,8 @@ COMPONENTS: list[Component] = [
     ),
     Gateway(name="gateway", port_var="GATEWAY_PORT"),
     PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
+    FlinkJobManager(name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",)),
+    FlinkTaskManager(name="flink-taskmanager", port_var="FLINK_TASKMANAGER_PORT", depends=("flink-jobmanager",)),
     FastApiService(
         name="inventory",
         port_var="INVENTORY_SERVICE_PORT",
