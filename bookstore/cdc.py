@@ -16,7 +16,7 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from bookstore import connectors
+from bookstore import connectors, warehouse
 from bookstore.components.base import Context
 from bookstore.components.postgres import CDC_USER, Postgres
 from bookstore.components.registry import BY_NAME
@@ -147,6 +147,7 @@ def ensure(ctx: Context) -> None:
     for source in SOURCES:
         _prepare_source(ctx, source)
     _prepare_mirrors(ctx)
+    warehouse.ensure(ctx)
     for source in SOURCES:
         connectors.register(ctx, source.source_connector, source_config(ctx, source))
         connectors.register(ctx, source.sink_connector, sink_config(ctx, source))

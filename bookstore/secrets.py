@@ -34,6 +34,7 @@ def _generators() -> dict[str, object]:
         "ECOM_SERVICE_CLIENT_SECRET": _password,
         "INVENTORY_SERVICE_CLIENT_SECRET": _password,
         "KAFKA_CLUSTER_ID": _kafka_cluster_id,
+        "ANALYTICS_REPORTING_PASSWORD": _password,  # analytics-db's read-only role `reporting` (Superset)
     }
     for db in CDC_SOURCES:
         gen[f"{db.upper()}_CDC_PASSWORD"] = _password

@@ -127,6 +127,10 @@ class Postgres(Component):
         pw = ctx.env[f"{self.prefix}_DB_ADMIN_PASSWORD"]
         return f"host=127.0.0.1 port={ctx.port(self.port_var)} user=postgres password={pw} dbname={dbname}"
 
+    def connect_admin(self, ctx: Context, dbname: str | None = None) -> psycopg.Connection:
+        """An autocommit superuser connection to this instance's own database (or `dbname`)."""
+        return psycopg.connect(self.admin_dsn(ctx, dbname or self.db), autocommit=True)
+
     def is_ready(self, ctx: Context) -> bool:
         try:
             with psycopg.connect(self.admin_dsn(ctx), connect_timeout=2) as conn:
