@@ -8,7 +8,7 @@ from typing import Any, Generic
 
 from fastapi import FastAPI
 
-from servicekit.settings import REPO_ROOT, S
+from servicekit.settings import DEVELOPMENT, REPO_ROOT, S
 
 
 class OpenApiExport(Generic[S]):
@@ -20,8 +20,8 @@ class OpenApiExport(Generic[S]):
         self.target = REPO_ROOT / "contracts" / "openapi" / f"{service}.json"
 
     def document(self) -> dict[str, Any]:
-        # Building an app connects to nothing; only its lifespan (never run here) would.
-        settings = self._settings_class(database_url="postgresql://unused@127.0.0.1/unused")
+        # Building an app connects to nothing (only its lifespan, never run here, would), so it needs no secrets.
+        settings = self._settings_class(database_url="postgresql://unused@127.0.0.1/unused", environment=DEVELOPMENT)
         return self._create_app(settings).openapi()
 
     def render(self) -> str:

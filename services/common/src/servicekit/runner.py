@@ -1,20 +1,39 @@
 """The services' commands: `python -m <service>` (migrate, seed, serve) and the one-off ones."""
 
 import asyncio
+import logging
+import os
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from servicekit.logs import configure_logging
 from servicekit.settings import S, ServiceSettings, SettingsLoader
 
+logger = logging.getLogger(__name__)
+
 
 def load_settings(get_settings: SettingsLoader[S]) -> S:
-    """The process's settings, with its JSON logging configured."""
-    settings = get_settings()
+    """The process's settings, with its JSON logging configured. Settings that do not validate (a missing
+    secret, say) end the process before anything runs, with a log line naming the variables."""
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        configure_logging()
+        problems = [_problem(get_settings.cls, error) for error in exc.errors()]
+        logger.critical("invalid settings: %s", "; ".join(problems))
+        sys.exit(os.EX_CONFIG)
     configure_logging(settings.log_level)
     return settings
+
+
+def _problem(cls: type[ServiceSettings], error: ErrorDetails) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{cls.env_name(str(error['loc'][0]))}: {message}" if error["loc"] else message
 
 
 def serve(factory: str, settings: ServiceSettings) -> None:

@@ -137,21 +137,24 @@ class ServiceProcess:
     log: Path
 
 
+def _start(module: str, env: dict[str, str], log: Path, port: int) -> "subprocess.Popen[bytes]":
+    # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks the server's logging.
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", module],
+            env=os.environ | env | {f"{module.upper()}_PORT": str(port)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
 @contextmanager
 def service_process(module: str, prefix: str, env: dict[str, str], log: Path) -> Iterator[ServiceProcess]:
     """`python -m <module>` as the platform runs it, on a free port (`<ENV>_PORT` is set here), until
     its readiness probe answers 200; SIGTERM on exit. Its output goes to `log`."""
     port = free_port()
-    env_prefix = module.upper()
     url = f"http://127.0.0.1:{port}"
-    # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks the server's logging.
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", module],
-            env=os.environ | env | {f"{env_prefix}_PORT": str(port)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = _start(module, env, log, port)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -169,6 +172,25 @@ def service_process(module: str, prefix: str, env: dict[str, str], log: Path) ->
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class Exited:
+    returncode: int
+    output: str
+
+
+def run_until_exit(module: str, env: dict[str, str], log: Path, timeout: float = 60) -> Exited:
+    """`python -m <module>` started as `service_process` starts it, for a start that must fail: waits for
+    the process to end by itself and returns its exit code and output (AssertionError if it keeps running)."""
+    process = _start(module, env, log, free_port())
+    try:
+        returncode = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError(f"{module} was still running after {timeout}s:\n{log.read_text()}") from None
+    return Exited(returncode, log.read_text())
 
 
 def stop_and_read_log(service: ServiceProcess) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import REPO_ROOT, ServiceSettings, SettingsLoader, app_settings
+from servicekit.settings import REPO_ROOT, SECRET, ServiceSettings, SettingsLoader, app_settings
 
 __all__ = ["API_PREFIX", "REPO_ROOT", "SERVICE_ROOT", "Settings", "SettingsDep", "get_settings"]
 
@@ -27,7 +27,7 @@ class Settings(ServiceSettings):
     inventory_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     oidc_token_url: str = "http://127.0.0.1:18080/realms/bookstore/protocol/openid-connect/token"  # noqa: S105
     service_client_id: str = "ecom-service"
-    service_client_secret: str = ""
+    service_client_secret: Annotated[str, SECRET] = ""
 
     guest_cart_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     csrf_ttl_seconds: int = Field(default=8 * 3600, gt=0)

@@ -71,6 +71,8 @@ def make_settings(**overrides: Any) -> Settings:
         "jwks_min_refresh_seconds": 0,
         "recovery_interval_seconds": 3600,  # tests run the sweep themselves
         "idempotency_wait_seconds": 10,
+        # Service tokens are signed by the test key (StaticServiceToken), so there is no client secret.
+        "environment": "development",
     }
     return Settings(**(values | overrides))
 

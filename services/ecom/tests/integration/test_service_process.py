@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -21,7 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from ecom.config import REPO_ROOT
 from ecom.openapi import document as openapi_document
 from servicekit.catalog import load_catalog
-from servicekit.testing import ServiceProcess, jwks_server, service_process, stop_and_read_log
+from servicekit.testing import ServiceProcess, jwks_server, run_until_exit, service_process, stop_and_read_log
 
 HOBBIT = next(book for book in load_catalog(REPO_ROOT / "data/catalog/books.json") if book.title == "The Hobbit")
 
@@ -35,6 +36,8 @@ def service(signing_key: SigningKey, tmp_path_factory: pytest.TempPathFactory) -
         # Nothing listens there: a checkout that got as far as reserving would answer 503.
         "ECOM_INVENTORY_URL": "http://127.0.0.1:1",
         "ECOM_RECOVERY_INTERVAL_SECONDS": "3600",
+        # Required outside development; never sent anywhere here (no checkout gets as far as Keycloak).
+        "ECOM_SERVICE_CLIENT_SECRET": "a-generated-secret",
     }
     log = tmp_path_factory.mktemp("ecom") / "stdout.log"
     with (
@@ -57,6 +60,12 @@ class TestServiceProcess:
         response = httpx.get(f"{service.url}/ecom/books/{HOBBIT.id}")
         assert response.status_code == 200
         assert response.json()["title"] == "The Hobbit"
+
+    def test_an_empty_client_secret_outside_development_stops_it_naming_the_variable(self, tmp_path: Path) -> None:
+        env = {"ECOM_DATABASE_URL": os.environ["ECOM_TEST_DATABASE_URL"], "ECOM_ENVIRONMENT": "production"}
+        exited = run_until_exit("ecom", env | {"ECOM_SERVICE_CLIENT_SECRET": ""}, tmp_path / "stdout.log")
+        assert exited.returncode != 0
+        assert "ECOM_SERVICE_CLIENT_SECRET is empty or a placeholder" in exited.output
 
 
 # Built in-process (the app factory touches no database); the running service answers the calls.

@@ -10,10 +10,12 @@ DATABASE_URL = "postgresql://ecom:pw@127.0.0.1:15432/ecom"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only what a test sets: the shell may have the platform's ECOM_* variables exported."""
+    """Only what a test sets: the shell may have the platform's ECOM_* variables exported. Plus the client
+    secret every real environment has (TestSecrets checks what happens without it)."""
     for name in list(os.environ):
         if name.upper().startswith("ECOM_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("ECOM_SERVICE_CLIENT_SECRET", "a-generated-secret")
 
 
 class TestSettings:
@@ -95,4 +97,63 @@ class TestSettings:
         monkeypatch.setenv("ECOM_DATABASE_URL", DATABASE_URL)
         monkeypatch.setenv(name, value)
         with pytest.raises(ValidationError, match=name.removeprefix("ECOM_").lower()):
+            Settings()  # type: ignore[call-arg]
+
+
+class TestSecrets:
+    @pytest.fixture(autouse=True)
+    def database_url(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ECOM_DATABASE_URL", DATABASE_URL)
+
+    def test_the_environment_is_production_unless_said_otherwise(self) -> None:
+        assert Settings().environment == "production"  # type: ignore[call-arg]
+
+    def test_a_missing_client_secret_stops_the_settings_naming_the_variable(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("ECOM_SERVICE_CLIENT_SECRET")
+        with pytest.raises(ValidationError, match="ECOM_SERVICE_CLIENT_SECRET is empty or a placeholder"):
+            Settings()  # type: ignore[call-arg]
+
+    @pytest.mark.parametrize(
+        "secret",
+        [
+            "",
+            "   ",
+            "<the ecom-service Keycloak client's secret>",
+            "<generated>",
+            "${ECOM_SERVICE_CLIENT_SECRET}",
+            "CHANGEME",
+        ],
+    )
+    def test_an_empty_or_placeholder_client_secret_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, secret: str
+    ) -> None:
+        monkeypatch.setenv("ECOM_SERVICE_CLIENT_SECRET", secret)
+        with pytest.raises(ValidationError, match="ECOM_SERVICE_CLIENT_SECRET") as refused:
+            Settings()  # type: ignore[call-arg]
+        assert "ECOM_ENVIRONMENT=development" in str(refused.value)
+
+    def test_a_placeholder_password_in_a_url_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ECOM_DATABASE_URL", "postgresql://ecom:<pw>@127.0.0.1:15432/ecom")
+        monkeypatch.setenv("ECOM_REDIS_URL", "redis://:changeme@127.0.0.1:16379/0")
+        with pytest.raises(ValidationError) as refused:
+            Settings()  # type: ignore[call-arg]
+        assert "ECOM_DATABASE_URL has a placeholder password" in str(refused.value)
+        assert "ECOM_REDIS_URL has a placeholder password" in str(refused.value)
+
+    def test_a_url_without_a_password_is_accepted(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ECOM_DATABASE_URL", "postgresql://ecom@127.0.0.1:15432/ecom")
+        assert Settings().database_url == "postgresql+asyncpg://ecom@127.0.0.1:15432/ecom"  # type: ignore[call-arg]
+
+    def test_development_runs_without_secrets(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("ECOM_SERVICE_CLIENT_SECRET")
+        monkeypatch.setenv("ECOM_ENVIRONMENT", "development")
+        monkeypatch.setenv("ECOM_DATABASE_URL", "postgresql://ecom:<pw>@127.0.0.1:15432/ecom")
+        settings = Settings()  # type: ignore[call-arg]
+        assert (settings.environment, settings.service_client_secret) == ("development", "")
+
+    def test_an_unknown_environment_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("ECOM_ENVIRONMENT", "staging")
+        with pytest.raises(ValidationError, match="environment"):
             Settings()  # type: ignore[call-arg]

@@ -49,7 +49,7 @@ def set_cookies(response: Response) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def settings(**overrides: Any) -> Settings:
-    return Settings(**({"database_url": "postgresql://u:p@127.0.0.1/ecom"} | overrides))
+    return Settings(**({"database_url": "postgresql://u:p@127.0.0.1/ecom", "environment": "development"} | overrides))
 
 
 class FakeCsrfStore:

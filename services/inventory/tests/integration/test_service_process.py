@@ -3,6 +3,8 @@ OpenAPI with schemathesis (no input may produce a 5xx)."""
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from inventory.config import REPO_ROOT
 from inventory.openapi import document as openapi_document
 from servicekit.catalog import load_catalog
-from servicekit.testing import ServiceProcess, jwks_server, service_process, stop_and_read_log
+from servicekit.testing import ServiceProcess, jwks_server, run_until_exit, service_process, stop_and_read_log
 
 HOBBIT = next(book for book in load_catalog(REPO_ROOT / "data/catalog/books.json") if book.title == "The Hobbit")
 
@@ -47,6 +49,17 @@ class TestServiceProcess:
         response = httpx.get(f"{service.url}/inven/stock/{HOBBIT.id}")
         assert response.status_code == 200
         assert response.json()["book_id"] == str(HOBBIT.id)
+
+    def test_a_placeholder_database_password_outside_development_stops_it_naming_the_variable(
+        self, tmp_path: Path
+    ) -> None:
+        url = os.environ["INVENTORY_TEST_DATABASE_URL"]
+        # The test database's URL with the placeholder .env.example shows instead of its password.
+        placeholder = url.replace(f":{urlsplit(url).password}@", ":<password>@", 1)
+        env = {"INVENTORY_DATABASE_URL": placeholder, "INVENTORY_ENVIRONMENT": "production"}
+        exited = run_until_exit("inventory", env, tmp_path / "stdout.log")
+        assert exited.returncode != 0
+        assert "INVENTORY_DATABASE_URL has a placeholder password" in exited.output
 
 
 # Built in-process (the app factory touches no database); the running service answers the calls.
