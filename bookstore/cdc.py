@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 import httpx
 import psycopg
 from psycopg import sql
-from rich.console import Console
-from rich.table import Table
 
 from bookstore import connectors, warehouse
 from bookstore.components.base import Context
@@ -187,26 +185,24 @@ def _connector_checks(ctx: Context) -> list[Check]:
 
 
 def _slot_checks(ctx: Context) -> list[Check]:
+    """Every replication slot of each captured instance (mirror, Flink and outbox slots) and the WAL it pins."""
     checks = []
     for source in SOURCES:
         db = source.db()
-        slot = f"cdc_{db.db}"
         try:
             with psycopg.connect(db.admin_dsn(ctx, db.db), connect_timeout=3) as conn:
-                row = conn.execute(
-                    "select active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
-                    " from pg_replication_slots where slot_name = %s",
-                    (slot,),
-                ).fetchone()
+                rows = conn.execute(
+                    "select slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
+                    " from pg_replication_slots order by slot_name"
+                ).fetchall()
         except psycopg.Error as exc:
-            checks.append(Check(f"slot {slot}", "UNREACHABLE", str(exc).strip(), False))
+            checks.append(Check(f"slots of {db.name}", "UNREACHABLE", str(exc).strip(), False))
             continue
-        if row is None:
-            checks.append(Check(f"slot {slot}", "MISSING", f"no replication slot on {db.name}", False))
-            continue
-        active, retained = row
-        state = "active" if active else "INACTIVE"
-        checks.append(Check(f"slot {slot}", state, f"{retained / 2**20:.1f} MiB WAL retained", bool(active)))
+        if f"cdc_{db.db}" not in {name for name, _, _ in rows}:
+            checks.append(Check(f"slot cdc_{db.db}", "MISSING", f"no replication slot on {db.name}", False))
+        for name, active, retained in rows:
+            state = "active" if active else "INACTIVE"
+            checks.append(Check(f"slot {name}", state, f"{(retained or 0) / 2**20:.1f} MiB WAL retained", bool(active)))
     return checks
 
 
@@ -253,19 +249,3 @@ def wait_fresh(ctx: Context, timeout: float = 120) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("CDC mirrors not caught up: " + "; ".join(f"{c.what}: {c.detail}" for c in pending))
         time.sleep(0.5)
-
-
-def print_health(ctx: Context, console: Console) -> bool:
-    """The CDC table of `make status` and `bookstore cdc status`; False when anything is failed or stale."""
-    checks = health(ctx)
-    table = Table(title="Change data capture")
-    for col in ("what", "state", "detail"):
-        table.add_column(col)
-    for check in checks:
-        colour = "green" if check.ok else "red"
-        table.add_row(check.what, f"[{colour}]{check.state}[/]", check.detail)
-    console.print(table)
-    bad = [c.what for c in checks if not c.ok]
-    if bad:
-        console.print("[red]not healthy:[/] " + ", ".join(bad))
-    return not bad

@@ -10,7 +10,7 @@ import time
 import typer
 from rich.console import Console
 
-from bookstore import cdc, platform, provision
+from bookstore import analytics, platform, provision
 from bookstore.components import BY_NAME
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -62,7 +62,7 @@ def status() -> None:
 def cdc_status() -> None:
     """Connectors and tasks, replication slots and retained WAL, mirror freshness; exits 1 if any is bad."""
     ctx = platform.build_context(write_secrets=False)
-    if not cdc.print_health(ctx, console):
+    if not analytics.print_health(ctx, console):
         raise typer.Exit(1)
 
 

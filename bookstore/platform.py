@@ -15,7 +15,7 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bookstore import cdc, provision, secrets, sockets, ui
+from bookstore import analytics, provision, secrets, sockets, ui
 from bookstore.components import BY_NAME, COMPONENTS, SERVICE_USER, Component, Context, port_in_use
 from bookstore.config import DEFAULT_PORTS, Paths, port
 from bookstore.supervise import Supervisor
@@ -191,10 +191,10 @@ def up(ctx: Context, console: Console) -> float:
                 time.sleep(0.5)
     with console.status("change data capture: preparing sources and mirrors, registering connectors"):
         try:
-            cdc.ensure(ctx)
+            analytics.ensure(ctx)
         except (RuntimeError, OSError) as exc:
             raise PlatformError(f"change data capture could not be set up: {exc}") from exc
-    console.print("[green]✓[/] CDC connectors running (sources → Kafka → analytics-db mirrors)")
+    console.print("[green]✓[/] analytics running (CDC → Kafka → analytics-db mirrors; Flink star schema)")
     return time.monotonic() - started_at
 
 
@@ -240,7 +240,7 @@ def status(ctx: Context, console: Console) -> bool:
     if not all_ready:
         return False
     # CDC runs inside the components above; its health is only meaningful once they are up.
-    return cdc.print_health(ctx, console)
+    return analytics.print_health(ctx, console)
 
 
 def _duration(seconds: float) -> str:

@@ -35,6 +35,7 @@ def _generators() -> dict[str, object]:
         "INVENTORY_SERVICE_CLIENT_SECRET": _password,
         "KAFKA_CLUSTER_ID": _kafka_cluster_id,
         "ANALYTICS_REPORTING_PASSWORD": _password,  # analytics-db's read-only role `reporting` (Superset)
+        "ANALYTICS_FLINK_PASSWORD": _password,  # analytics-db's role `flink_writer` (the star schema's writer)
     }
     for db in CDC_SOURCES:
         gen[f"{db.upper()}_CDC_PASSWORD"] = _password

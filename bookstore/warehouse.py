@@ -11,6 +11,9 @@ from bookstore.components.postgres import Postgres, ensure_role
 from bookstore.components.registry import BY_NAME
 
 REPORTING_ROLE = "reporting"
+FLINK_ROLE = "flink_writer"
+# login role -> the generated secret holding its password
+ROLES = {REPORTING_ROLE: "ANALYTICS_REPORTING_PASSWORD", FLINK_ROLE: "ANALYTICS_FLINK_PASSWORD"}
 
 
 def alembic_config(ctx: Context) -> Config:
@@ -20,14 +23,14 @@ def alembic_config(ctx: Context) -> Config:
 
 
 def ensure(ctx: Context) -> None:
-    """Create the reporting role (Superset's login: reads the reporting views only), then migrate to head."""
+    """Create the login roles (reporting: Superset, reads the reporting views only; flink_writer: the Flink
+    jobs, writes the star schema only), then migrate to head (the migrations grant them their schema)."""
     analytics = BY_NAME["analytics-db"]
     assert isinstance(analytics, Postgres)
     with analytics.connect_admin(ctx) as conn:
-        ensure_role(conn, REPORTING_ROLE, ctx.env["ANALYTICS_REPORTING_PASSWORD"])
-        conn.execute(
-            sql.SQL("grant connect on database {} to {}").format(
-                sql.Identifier(analytics.db), sql.Identifier(REPORTING_ROLE)
+        for role, secret in ROLES.items():
+            ensure_role(conn, role, ctx.env[secret])
+            conn.execute(
+                sql.SQL("grant connect on database {} to {}").format(sql.Identifier(analytics.db), sql.Identifier(role))
             )
-        )
     command.upgrade(alembic_config(ctx), "head")
