@@ -20,10 +20,33 @@ run_suite() {
   if [ "$rc" -ne 0 ]; then status=$rc; fi
 }
 
+# One pytest call may hold several suites, and pytest's exit code 5 only catches a call that collects nothing:
+# tests.suite_guard fails a call at collection when a suite (a folder) has fewer tests than its floor, and prints
+# every suite's count in pytest's summary. The floors sit a little below today's counts; lower one on purpose
+# when tests are removed.
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"   # so that `-p tests.suite_guard` imports
+guard=(-p tests.suite_guard)
+floors=(
+  services/inventory/tests/unit=80 services/inventory/tests/integration=100
+  services/ecom/tests/unit=140 services/ecom/tests/integration=120
+  tests/unit=35 tests/platform=105 tests/e2e=30
+)
+min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the folder $1
+  local suite
+  for suite in "${floors[@]}"; do
+    if [[ "$suite" == "$1"/* ]]; then printf -- '--min-tests\n%s\n' "$suite"; fi
+  done
+}
+
 run_suite ./scripts/lint.sh
 for service in inventory ecom; do
-  run_suite .venv/bin/pytest -c "services/$service/pyproject.toml" --rootdir "services/$service" "services/$service/tests"
+  mapfile -t min < <(min_tests "services/$service/tests")
+  run_suite .venv/bin/pytest -c "services/$service/pyproject.toml" --rootdir "services/$service" \
+    "${guard[@]}" "${min[@]}" "services/$service/tests"
 done
 run_suite npm --prefix ui test   # the storefront's unit tests (vitest; fails when it finds none)
-run_suite .venv/bin/pytest tests "$@"
+# Arguments (a path, -k ...) narrow the run on purpose: then only pytest's own empty-run check applies.
+min=()
+if [ "$#" -eq 0 ]; then mapfile -t min < <(min_tests tests); fi
+run_suite .venv/bin/pytest "${guard[@]}" "${min[@]}" tests "$@"
 exit "$status"
