@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,7 +20,10 @@ from typing import Any
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import HealthCheck, settings
 from jwt.algorithms import RSAAlgorithm
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 ISSUER = "https://idp.keycloak.net:30000/realms/bookstore"
 AUDIENCE = "bookstore-api"
@@ -102,12 +106,13 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @contextmanager
-def jwks_server(*keys: SigningKey) -> Iterator[str]:
-    """An HTTP endpoint serving the keys' JWKS, standing in for Keycloak's certs URL; yields its URL."""
-    document = json.dumps(jwks(*keys)).encode()
+def _json_server(method: str, path: str, body: dict[str, Any]) -> Iterator[str]:
+    """An HTTP endpoint answering every `method` request with `body` as JSON; yields its URL."""
+    document = json.dumps(body).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -116,12 +121,28 @@ def jwks_server(*keys: SigningKey) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
+    setattr(Handler, f"do_{method}", Handler.answer)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/certs"
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
     finally:
         server.shutdown()
+
+
+def jwks_server(*keys: SigningKey) -> ContextManager[str]:
+    """An HTTP endpoint serving the keys' JWKS, standing in for Keycloak's certs URL; yields its URL."""
+    return _json_server("GET", "/certs", jwks(*keys))
+
+
+def token_server(token: str) -> ContextManager[str]:
+    """An HTTP token endpoint standing in for Keycloak's (client credentials): every POST gets `token`."""
+    return _json_server("POST", "/token", {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+
+
+# Schemathesis: the checks every fuzzed call must pass, and hypothesis settings for a live service.
+FUZZ_CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+fuzzing = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 def free_port() -> int:
@@ -172,6 +193,25 @@ def service_process(module: str, prefix: str, env: dict[str, str], log: Path) ->
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+@contextmanager
+def running_service(
+    module: str, prefix: str, key: SigningKey, log: Path, env: dict[str, str] | None = None
+) -> Iterator[ServiceProcess]:
+    """`service_process` on the disposable database and Redis the tests use (`<MODULE>_TEST_DATABASE_URL`,
+    `<MODULE>_TEST_REDIS_URL`), trusting `key` through a JWKS server, with no rate limit to speak of;
+    `env` adds or overrides the service's variables."""
+    name = module.upper()
+    defaults = {
+        f"{name}_DATABASE_URL": os.environ[f"{name}_TEST_DATABASE_URL"],
+        f"{name}_REDIS_URL": os.environ[f"{name}_TEST_REDIS_URL"],
+        f"{name}_RATE_LIMIT_PER_MINUTE": "1000000",
+    }
+    with jwks_server(key) as jwks_url:
+        settings = defaults | {f"{name}_OIDC_JWKS_URL": jwks_url} | (env or {})
+        with service_process(module, prefix, settings, log) as service:
+            yield service
 
 
 @dataclass(frozen=True)

@@ -10,31 +10,22 @@ import httpx
 import pytest
 import schemathesis
 from factories import RESERVE_ROLES, SigningKey, bearer, make_token
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from inventory.config import REPO_ROOT
 from inventory.openapi import document as openapi_document
+from servicekit import testing
 from servicekit.catalog import load_catalog
-from servicekit.testing import ServiceProcess, jwks_server, run_until_exit, service_process, stop_and_read_log
+from servicekit.testing import ServiceProcess
 
 HOBBIT = next(book for book in load_catalog(REPO_ROOT / "data/catalog/books.json") if book.title == "The Hobbit")
 
 
 @pytest.fixture(scope="module")
 def service(signing_key: SigningKey, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    env = {
-        "INVENTORY_DATABASE_URL": os.environ["INVENTORY_TEST_DATABASE_URL"],
-        "INVENTORY_REDIS_URL": os.environ["INVENTORY_TEST_REDIS_URL"],
-        "INVENTORY_RATE_LIMIT_PER_MINUTE": "1000000",
-        "INVENTORY_CONSUMER_ENABLED": "false",
-    }
     log = tmp_path_factory.mktemp("inventory") / "stdout.log"
-    with (
-        jwks_server(signing_key) as jwks_url,
-        service_process("inventory", "inven", env | {"INVENTORY_OIDC_JWKS_URL": jwks_url}, log) as service,
-    ):
+    with testing.running_service(
+        "inventory", "inven", signing_key, log, {"INVENTORY_CONSUMER_ENABLED": "false"}
+    ) as service:
         yield service
 
 
@@ -57,7 +48,7 @@ class TestServiceProcess:
         # The test database's URL with the placeholder .env.example shows instead of its password.
         placeholder = url.replace(f":{urlsplit(url).password}@", ":<password>@", 1)
         env = {"INVENTORY_DATABASE_URL": placeholder, "INVENTORY_ENVIRONMENT": "production"}
-        exited = run_until_exit("inventory", env, tmp_path / "stdout.log")
+        exited = testing.run_until_exit("inventory", env, tmp_path / "stdout.log")
         assert exited.returncode != 0
         assert "INVENTORY_DATABASE_URL has a placeholder password" in exited.output
 
@@ -67,15 +58,11 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@testing.fuzzing
 def test_no_input_makes_the_api_fail(
     case: schemathesis.Case, service: ServiceProcess, superuser: dict[str, str]
 ) -> None:
-    case.call_and_validate(
-        base_url=service.url,
-        headers=superuser,
-        checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
-    )
+    case.call_and_validate(base_url=service.url, headers=superuser, checks=testing.FUZZ_CHECKS)
 
 
 # Stops the module's service process, so it comes last.
@@ -83,7 +70,7 @@ def test_it_logs_json_lines_with_the_gateways_trace_id_and_stops_on_sigterm(
     service: ServiceProcess,
 ) -> None:
     httpx.get(f"{service.url}/inven/stock/{HOBBIT.id}", headers={"X-Request-Id": "trace-from-gateway-42"})
-    lines = stop_and_read_log(service)
+    lines = testing.stop_and_read_log(service)
     assert "Application shutdown complete." in [line["message"] for line in lines]
     [access] = [line for line in lines if line.get("trace_id") == "trace-from-gateway-42"]
     assert (access["route"], access["status"]) == ("/inven/stock/{book_id}", 200)
