@@ -10,7 +10,7 @@ import time
 import typer
 from rich.console import Console
 
-from bookstore import analytics, platform, provision
+from bookstore import analytics, keeper, platform, provision
 from bookstore.components import BY_NAME
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -105,6 +105,12 @@ def test_env() -> None:
         print(f"export {service}_TEST_DATABASE_URL={shlex.quote(url + '_test')}")
     print(f"export INVENTORY_TEST_REDIS_URL={shlex.quote(redis + '/14')}")
     print(f"export ECOM_TEST_REDIS_URL={shlex.quote(redis + '/13')}")
+
+
+@app.command("_keep-analytics", hidden=True)
+def keep_analytics() -> None:
+    """The analytics-keeper component: restarts failed CDC connectors, resubmits the Flink job after a crash."""
+    keeper.run(platform.build_context(write_secrets=False))
 
 
 @app.command("_exec", hidden=True)

@@ -97,7 +97,7 @@ def find_port_conflicts(ctx: Context, skip: set[str]) -> list[PortConflict]:
     for comp in COMPONENTS:
         if comp.name in skip:
             continue
-        for var in (comp.port_var, *comp.extra_port_vars):
+        for var in comp.port_vars:
             p = ctx.port(var)
             if port_in_use(p):
                 conflicts.append(PortConflict(comp.name, var, p, _port_holder(p)))
@@ -231,7 +231,7 @@ def status(ctx: Context, console: Console) -> bool:
             comp.name,
             state,
             "[green]ready[/]" if is_ready else "[red]not ready[/]",
-            ", ".join(str(p) for p in comp.ports(ctx)),
+            ", ".join(str(p) for p in comp.ports(ctx)) or "-",
             pid,
             uptime,
             listening,

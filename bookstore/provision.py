@@ -91,7 +91,9 @@ def ensure_jvm_artifacts(paths: Paths, console: Console) -> None:
     started = time.monotonic()
     count, megabytes = 0, 0.0
     tail: list[str] = []
-    with console.status("[bold]maven[/] resolving JVM artifacts (Kafka, Debezium, Keycloak)") as status:
+    with console.status(
+        "[bold]maven[/] resolving JVM artifacts (Kafka, Debezium, Keycloak, Flink connectors)"
+    ) as status:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert proc.stdout is not None
         for line in proc.stdout:

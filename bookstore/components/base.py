@@ -50,7 +50,7 @@ class Context:
 @dataclass
 class Component:
     name: str
-    port_var: str
+    port_var: str = ""  # the variable naming its main port; "" for a component that listens on none
     depends: tuple[str, ...] = ()
     ready_timeout: float = 60.0
     run_as_service_user: bool = False
@@ -58,7 +58,11 @@ class Component:
     stop_signal: str = "TERM"
 
     def ports(self, ctx: Context) -> list[int]:
-        return [ctx.port(v) for v in (self.port_var, *self.extra_port_vars)]
+        return [ctx.port(v) for v in self.port_vars]
+
+    @property
+    def port_vars(self) -> list[str]:
+        return [v for v in (self.port_var, *self.extra_port_vars) if v]
 
     def provision(self, ctx: Context) -> None:
         """Slow, cacheable installation (a virtualenv, a build); `make up` runs it, a second run is a no-op."""

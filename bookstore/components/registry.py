@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bookstore.components.analytics_keeper import AnalyticsKeeper
 from bookstore.components.base import Component
 from bookstore.components.flink import FlinkJobManager, FlinkTaskManager
 from bookstore.components.gateway import Gateway
@@ -49,6 +50,7 @@ COMPONENTS: list[Component] = [
     PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
     FlinkJobManager(name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",)),
     FlinkTaskManager(name="flink-taskmanager", port_var="FLINK_TASKMANAGER_PORT", depends=("flink-jobmanager",)),
+    AnalyticsKeeper(name="analytics-keeper", depends=("kafka-connect", "flink-taskmanager")),
     FastApiService(
         name="inventory",
         port_var="INVENTORY_SERVICE_PORT",

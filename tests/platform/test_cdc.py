@@ -26,10 +26,10 @@ from bookstore.components import Context
 from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
 from tests import mirrors
-from tests.api import api_client, empty_cart, set_stock, with_csrf
+from tests.api import api_client, set_stock, with_csrf
 from tests.events import TopicReader, bootstrap, headers
 from tests.keycloak_admin import keycloak_admin, temporary_user
-from tests.tokens import admin_token, customer_token
+from tests.tokens import admin_token, user_token
 from tests.waiting import wait_for
 
 CATALOG = load_catalog(ROOT / "data" / "catalog" / "books.json")
@@ -395,46 +395,70 @@ class TestFailuresShow:
 
 
 class TestNothingLostNothingDoubled:
-    def test_mirrors_equal_their_sources_after_connect_is_killed_and_analytics_db_restarts(self, ctx: Context) -> None:
+    def test_mirrors_and_star_equal_their_sources_after_every_analytics_process_crashes(self, ctx: Context) -> None:
+        """While a customer keeps ordering: kill -9 Kafka Connect, then Flink's TaskManager, then its JobManager,
+        then restart analytics-db; afterwards every mirror equals its source and the facts equal the join."""
         sup = Supervisor(ctx)
-        with api_client(ctx) as api:
-            admin_h = with_csrf(api, {"Authorization": f"Bearer {admin_token(ctx)}"})
-            set_stock(api, admin_h, BOOK.id, 10_000)
         placed: list[str] = []
         errors: list[str] = []
+        timeouts: list[str] = []
         stop = threading.Event()
 
-        def shop() -> None:
+        def shop(username: str, password: str) -> None:
             """Orders as fast as one customer can place them (add to cart, check out), until told to stop."""
             with api_client(ctx) as api:
-                headers = with_csrf(api, {"Authorization": f"Bearer {customer_token(ctx)}"})
-                empty_cart(api, headers)
+                headers = with_csrf(api, {"Authorization": f"Bearer {user_token(ctx, username, password)}"})
                 while not stop.is_set():
-                    added = api.post("/ecom/cart", json={"book_id": str(BOOK.id), "quantity": 1}, headers=headers)
-                    response = api.post("/ecom/checkout", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+                    key = str(uuid.uuid4())
+                    try:
+                        added = api.post("/ecom/cart", json={"book_id": str(BOOK.id), "quantity": 1}, headers=headers)
+                        response = api.post("/ecom/checkout", headers={**headers, "Idempotency-Key": key})
+                    except httpx.TimeoutException:
+                        # The machine is saturated by restarting JVMs: not what this test is about. Whatever
+                        # the request did is in the sources, which the mirrors must equal anyway.
+                        timeouts.append(key)
+                        continue
                     if added.status_code != 200 or response.status_code != 201:
                         errors.append(f"{added.status_code} {response.status_code} {response.text[:200]}")
                         continue
                     placed.append(response.json()["order_id"])
 
-        shopper = threading.Thread(target=shop, daemon=True)
-        shopper.start()
-        try:
-            wait_for(lambda: len(placed) >= 3, 60, "orders flowing")
-            os.kill(sup.info("kafka-connect")["pid"], signal.SIGKILL)
-            wait_for(lambda: len(placed) >= 6, 60, "orders placed while Connect is down")
-            wait_for(lambda: _status("cdc", "status").returncode == 0, 240, "Connect back with every connector")
-            sup.stop("analytics-db")
-            wait_for(lambda: len(placed) >= 9, 60, "orders placed while analytics-db is down")
-            sup.start("analytics-db")
-            wait_for(lambda: len(placed) >= 12, 60, "orders placed after analytics-db is back")
-        finally:
-            stop.set()
-            shopper.join(30)
+        def more_orders(what: str) -> None:
+            target = len(placed) + 3
+            wait_for(lambda: len(placed) >= target, 90, f"orders placed {what}")
+
+        def healthy(what: str) -> None:
+            wait_for(lambda: _status("cdc", "status").returncode == 0, 240, what)
+
+        with (
+            keycloak_admin(ctx) as kc,
+            temporary_user(kc, "chaos", roles=("customer",)) as (username, password),
+            api_client(ctx) as api,
+        ):
+            set_stock(api, with_csrf(api, {"Authorization": f"Bearer {admin_token(ctx)}"}), BOOK.id, 10_000)
+            shopper = threading.Thread(target=shop, args=(username, password), daemon=True)
+            shopper.start()
+            try:
+                more_orders("before any crash")
+                for component in ("kafka-connect", "flink-taskmanager", "flink-jobmanager"):
+                    os.kill(sup.info(component)["pid"], signal.SIGKILL)
+                    more_orders(f"while {component} is down")
+                    healthy(f"{component} back, every connector and the Flink job running")
+                sup.stop("analytics-db")
+                more_orders("while analytics-db is down")
+                sup.start("analytics-db")
+                more_orders("after analytics-db is back")
+            finally:
+                stop.set()
+                shopper.join(30)
         assert errors == []
         for schema in ("ecom", "inventory", "identity"):
             wait_for(lambda s=schema: mirrors.mirror_equals_source(ctx, s) == [], 180, f"{schema} mirrors equal")  # type: ignore[misc]
+        wait_for(lambda: mirrors.star_equals_sources(ctx) == [], 180, "facts and aggregates equal the sources")
         with mirrors.analytics(ctx) as dst:
             rows = dst.execute("select count(*) as n from ecom.customer_order where id = any(%s)", (placed,)).fetchone()
-        assert rows == {"n": len(placed)}
-        wait_for(lambda: _status("cdc", "status").returncode == 0, 60, "cdc status healthy")
+            facts = dst.execute(
+                "select count(distinct order_id) as n from star.fact_order_line where order_id = any(%s)", (placed,)
+            ).fetchone()
+        assert rows == facts == {"n": len(placed)}
+        healthy("cdc status healthy")

@@ -39,7 +39,7 @@ class TestDatabases:
         with psycopg.connect(ctx.env[f"{db.upper()}_DATABASE_URL"], connect_timeout=5) as conn:
             assert conn.execute("select current_database()").fetchone() == (db,)
 
-    @pytest.mark.parametrize("db", ["ecom", "inventory"])
+    @pytest.mark.parametrize("db", ["ecom", "inventory", "keycloak"])
     def test_cdc_sources_use_logical_wal_with_bounded_slot_retention(self, ctx: Context, db: str) -> None:
         with psycopg.connect(_dsn(ctx, db, db)) as conn:
             assert conn.execute("show wal_level").fetchone() == ("logical",)
@@ -48,12 +48,12 @@ class TestDatabases:
         (keep,) = row
         assert keep not in ("-1", "")
 
-    @pytest.mark.parametrize("db", ["analytics", "keycloak"])
+    @pytest.mark.parametrize("db", ["analytics"])
     def test_other_instances_do_not_pay_for_logical_wal(self, ctx: Context, db: str) -> None:
         with psycopg.connect(_dsn(ctx, db, db)) as conn:
             assert conn.execute("show wal_level").fetchone() == ("replica",)
 
-    @pytest.mark.parametrize("db", ["ecom", "inventory"])
+    @pytest.mark.parametrize("db", ["ecom", "inventory", "keycloak"])
     def test_cdc_role_may_replicate_but_not_write(self, ctx: Context, db: str) -> None:
         dsn = (
             f"host=127.0.0.1 port={ctx.port(f'{db.upper()}_DB_PORT')} dbname={db} user=debezium "
@@ -65,6 +65,17 @@ class TestDatabases:
             )
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute("create table cdc_must_not_write (id int)")
+
+    def test_cdc_role_reads_keycloaks_user_table_but_no_credentials(self, ctx: Context) -> None:
+        dsn = (
+            f"host=127.0.0.1 port={ctx.port('KEYCLOAK_DB_PORT')} dbname=keycloak user=debezium "
+            f"password={ctx.env['KEYCLOAK_CDC_PASSWORD']} connect_timeout=5"
+        )
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            assert conn.execute("select count(*) from user_entity").fetchone() != (0,)
+            for table in ("credential", "user_attribute", "client"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(f"select * from {table} limit 1")  # noqa: S608 - fixed names
 
     def test_instances_are_separate_servers(self, ctx: Context) -> None:
         ids = set()
