@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +112,25 @@ def render(template: str, target: Path, **values: object) -> None:
     text = env.get_template(template).render(**values)
     if not target.exists() or target.read_text() != text:
         target.write_text(text)
+
+
+VENV_STAMP = ".bookstore-stamp"
+
+
+def sync_venv(project: Path, venv: Path, what: str) -> str:
+    """A component's own virtualenv from its locked uv project (deploy/local/<name>), outside the repository;
+    re-synced only when the lock changed (a stamp in the virtualenv). Returns the lock's hash."""
+    lock_hash = hashlib.sha256((project / "uv.lock").read_bytes()).hexdigest()
+    stamp = venv / VENV_STAMP
+    if stamp.exists() and stamp.read_text() == lock_hash:
+        return lock_hash
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON_DOWNLOADS": "never"}
+    cmd = ["uv", "sync", "--frozen", "--project", str(project), "--python", "python3"]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"creating {what}'s virtualenv failed:\n{result.stdout}{result.stderr}")
+    stamp.write_text(lock_hash)
+    return lock_hash
 
 
 def chown(path: Path, user: str | None) -> None:

@@ -8,9 +8,7 @@ The configuration is rendered into var/run/flink (FLINK_CONF_DIR); state lives u
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +16,8 @@ from typing import Any
 
 import httpx
 
-from bookstore.components.base import Component, Context, render
+from bookstore.components.base import Component, Context, render, sync_venv
 
-_STAMP = ".bookstore-stamp"
 HEARTBEAT_INTERVAL_S = 2.0  # heartbeat.interval in config.yaml.j2
 
 
@@ -75,18 +72,7 @@ def rest_get(ctx: Context, path: str, timeout: float = 5) -> Any:
 
 
 def _sync_venv(ctx: Context) -> str:
-    project = ctx.paths.deploy / "flink"
-    lock_hash = hashlib.sha256((project / "uv.lock").read_bytes()).hexdigest()
-    stamp = venv(ctx) / _STAMP
-    if stamp.exists() and stamp.read_text() == lock_hash:
-        return lock_hash
-    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv(ctx)), "UV_PYTHON_DOWNLOADS": "never"}
-    cmd = ["uv", "sync", "--frozen", "--project", str(project), "--python", "python3"]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"creating Flink's virtualenv failed:\n{result.stdout}{result.stderr}")
-    stamp.write_text(lock_hash)
-    return lock_hash
+    return sync_venv(ctx.paths.deploy / "flink", venv(ctx), "Flink")
 
 
 def _link(link: Path, target: Path) -> None:
@@ -162,7 +148,9 @@ def _config_files(ctx: Context) -> list[Path]:
 
 
 @dataclass
-class FlinkJobManager(Component):
+class _FlinkProcess(Component):
+    """What the JobManager and the TaskManager share: the distribution, the configuration, the environment."""
+
     ready_timeout: float = 120.0
 
     def provision(self, ctx: Context) -> None:
@@ -174,11 +162,14 @@ class FlinkJobManager(Component):
     def config_files(self, ctx: Context) -> list[Path]:
         return _config_files(ctx)
 
-    def command(self, ctx: Context) -> list[str]:
-        return [str(flink_home(ctx) / "bin" / "jobmanager.sh"), "start-foreground"]
-
     def environment(self, ctx: Context) -> dict[str, str]:
         return flink_env(ctx)
+
+
+@dataclass
+class FlinkJobManager(_FlinkProcess):
+    def command(self, ctx: Context) -> list[str]:
+        return [str(flink_home(ctx) / "bin" / "jobmanager.sh"), "start-foreground"]
 
     def is_ready(self, ctx: Context) -> bool:
         try:
@@ -191,23 +182,9 @@ class FlinkJobManager(Component):
 
 
 @dataclass
-class FlinkTaskManager(Component):
-    ready_timeout: float = 120.0
-
-    def provision(self, ctx: Context) -> None:
-        _provision(ctx)
-
-    def prepare(self, ctx: Context) -> None:
-        _prepare(ctx)
-
-    def config_files(self, ctx: Context) -> list[Path]:
-        return _config_files(ctx)
-
+class FlinkTaskManager(_FlinkProcess):
     def command(self, ctx: Context) -> list[str]:
         return [str(flink_home(ctx) / "bin" / "taskmanager.sh"), "start-foreground"]
-
-    def environment(self, ctx: Context) -> dict[str, str]:
-        return flink_env(ctx)
 
     def is_ready(self, ctx: Context) -> bool:
         """A TaskManager is registered and heartbeating (a killed one's entry lingers until its timeout)."""

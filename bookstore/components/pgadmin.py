@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from bookstore.components.base import Component, Context
+from bookstore.components.base import Component, Context, sync_venv
 
 SERVERS = {
     "ecom-db": "ECOM",
@@ -45,18 +45,7 @@ def _conf_dir(ctx: Context) -> Path:
 
 
 def _sync_venv(ctx: Context, comp: PgAdmin) -> str:
-    venv = comp.venv(ctx)
-    lock_hash = hashlib.sha256((_project(ctx) / "uv.lock").read_bytes()).hexdigest()
-    stamp = venv / _STAMP
-    if stamp.exists() and stamp.read_text() == lock_hash:
-        return lock_hash
-    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(venv), "UV_PYTHON_DOWNLOADS": "never"}
-    cmd = ["uv", "sync", "--frozen", "--project", str(_project(ctx)), "--python", "python3"]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"creating pgAdmin's virtualenv failed:\n{result.stdout}{result.stderr}")
-    stamp.write_text(lock_hash)
-    return lock_hash
+    return sync_venv(_project(ctx), comp.venv(ctx), "pgAdmin")
 
 
 def _write_config(ctx: Context, comp: PgAdmin) -> Path:
