@@ -67,20 +67,9 @@ class TestOrdersReachTheStarSchema:
         before = _book_sales(ctx, BOOK.id)
         order = _place(api, headers, {BOOK.id: 3, OTHER.id: 1})
         order_id = uuid.UUID(order["order_id"])
-        lines = wait_for(
-            lambda: (
-                rows
-                if len(
-                    rows := _rows(
-                        ctx, "select * from star.fact_order_line where order_id = %s order by book_id", order_id
-                    )
-                )
-                == 2
-                else None
-            ),
-            FACT_TIMEOUT,
-            "both order lines in star.fact_order_line",
-        )
+        query = "select * from star.fact_order_line where order_id = %s order by book_id"
+        wait_for(lambda: len(_rows(ctx, query, order_id)) == 2, FACT_TIMEOUT, "both order lines in the facts")
+        lines = _rows(ctx, query, order_id)
         by_book = {row["book_id"]: row for row in lines}
         price = Decimal(str(BOOK.price)).quantize(Decimal("0.01"))
         assert by_book[BOOK.id]["quantity"] == 3
