@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -22,7 +23,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from psycopg import sql
 from servicekit.catalog import load_catalog
 
-from bookstore import cdc
+from bookstore import cdc, flink_jobs, star
 from bookstore.components import Context
 from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
@@ -264,6 +265,34 @@ class TestSchemaChanges:
                 src.execute(sql.SQL("drop table if exists public.{}").format(ident))
                 dst.execute(sql.SQL("drop table if exists ecom.{}").format(ident))
         assert Supervisor(ctx).info("kafka-connect")["pid"] == connect_pid  # nothing was restarted
+
+    def test_a_column_added_to_a_table_the_star_schema_reads_keeps_mirror_and_flink_running(self, ctx: Context) -> None:
+        column = sql.Identifier(f"cdc_probe_{uuid.uuid4().hex[:6]}")
+        book = uuid.uuid4()
+        params = {**IDS, "book": book, "isbn": "979" + "".join(random.choices("0123456789", k=10))}
+        job_before = flink_jobs.job(ctx, star.JOB)
+        assert job_before is not None and job_before.state == "RUNNING"
+
+        def in_dim_book(price: str) -> bool:
+            with mirrors.analytics(ctx) as dst:
+                row = dst.execute("select price from star.dim_book where book_id = %s", (book,)).fetchone()
+            return row == {"price": Decimal(price)}
+
+        with mirrors.source(ctx, "ecom") as src, mirrors.analytics(ctx) as dst:
+            try:
+                src.execute(sql.SQL("alter table public.book add column {} text").format(column))
+                src.execute(NEW_BOOK, params)
+                src.execute(sql.SQL("update public.book set {} = 'probe' where id = %s").format(column), (book,))
+                wait_for(_mirrored(ctx, "ecom", "book", {"id": book}), MIRROR_TIMEOUT, "the row with the new column")
+                wait_for(lambda: in_dim_book("12.34"), 30, "the new book in star.dim_book")
+                src.execute("update public.book set price = 15.00 where id = %s", (book,))
+                wait_for(lambda: in_dim_book("15.00"), 30, "the price change in star.dim_book")
+            finally:
+                src.execute("delete from public.book where id = %s", (book,))
+                src.execute(sql.SQL("alter table public.book drop column if exists {}").format(column))
+                dst.execute(sql.SQL("alter table ecom.book drop column if exists {}").format(column))
+        job_after = flink_jobs.job(ctx, star.JOB)
+        assert job_after is not None and (job_after.jid, job_after.state) == (job_before.jid, "RUNNING")
 
 
 def _status(*args: str) -> subprocess.CompletedProcess[str]:
