@@ -11,6 +11,15 @@ from rich.table import Table
 
 from bookstore import cdc, star
 from bookstore.components.base import Context
+from bookstore.components.registry import COMPONENTS
+from bookstore.components.services import FastApiService
+
+
+def platform_connectors() -> list[str]:
+    """Every connector `make up` registers: CDC sources and mirror sinks, Flink's sources, the outboxes."""
+    names = [n for s in cdc.SOURCES for n in (s.source_connector, s.sink_connector)]
+    names += [star.connector_name(s) for s in star.flink_sources()]
+    return names + [c.outbox_connector for c in COMPONENTS if isinstance(c, FastApiService)]
 
 
 def ensure(ctx: Context) -> None:
@@ -19,7 +28,7 @@ def ensure(ctx: Context) -> None:
 
 
 def health(ctx: Context) -> list[cdc.Check]:
-    return [*cdc.health(ctx), *star.checks(ctx)]
+    return [*cdc.health(ctx, platform_connectors()), *star.checks(ctx)]
 
 
 def print_health(ctx: Context, console: Console) -> bool:

@@ -7,7 +7,6 @@ analytics/debezium/. `health` is what `bookstore cdc status` and `make status` s
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -66,7 +65,7 @@ def _prepare_source(ctx: Context, source: Source) -> None:
     db = source.db()
     publication = sql.Identifier(f"cdc_{db.db}")
     debezium = sql.Identifier(CDC_USER)
-    with psycopg.connect(db.admin_dsn(ctx, db.db), autocommit=True) as conn:
+    with db.connect_admin(ctx) as conn:
         # Debezium's heartbeat writes here: idle slots advance, and analytics-db's mirror of this row says
         # how fresh the mirror is.
         conn.execute(
@@ -102,17 +101,6 @@ def _prepare_source(ctx: Context, source: Source) -> None:
             conn.execute(sql.SQL("create publication {} {}").format(publication, scope))
 
 
-def _prepare_mirrors(ctx: Context) -> None:
-    analytics = BY_NAME["analytics-db"]
-    assert isinstance(analytics, Postgres)
-    owner = sql.Identifier(ctx.env["ANALYTICS_DB_USER"])
-    with psycopg.connect(analytics.admin_dsn(ctx, analytics.db), autocommit=True) as conn:
-        for source in SOURCES:
-            conn.execute(
-                sql.SQL("create schema if not exists {} authorization {}").format(sql.Identifier(source.schema), owner)
-            )
-
-
 def source_config(ctx: Context, source: Source) -> dict[str, object]:
     db = source.db()
     qualified = [f"public.{t}" for t in source.tables]
@@ -144,8 +132,7 @@ def ensure(ctx: Context) -> None:
     """Idempotent: prepare sources and mirror schemas, then create or update every CDC connector."""
     for source in SOURCES:
         _prepare_source(ctx, source)
-    _prepare_mirrors(ctx)
-    warehouse.ensure(ctx)
+    warehouse.ensure(ctx)  # the mirror schemas too: the sinks write into them
     for source in SOURCES:
         connectors.register(ctx, source.source_connector, source_config(ctx, source))
         connectors.register(ctx, source.sink_connector, sink_config(ctx, source))
@@ -159,28 +146,24 @@ class Check:
     ok: bool
 
 
-def _connector_checks(ctx: Context) -> list[Check]:
-    """Every connector on the worker (the outbox connectors too), and the CDC ones even when missing."""
-    base = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}"
+def _connector_checks(ctx: Context, expected: list[str]) -> list[Check]:
+    """Every connector on the worker, and each `expected` one even when it is missing."""
     try:
-        found = httpx.get(f"{base}/connectors", params={"expand": "status"}, timeout=5).json()
+        found = connectors.statuses(ctx)
     except (httpx.HTTPError, ValueError) as exc:
         return [Check("kafka-connect", "UNREACHABLE", str(exc), False)]
-    expected = [name for s in SOURCES for name in (s.source_connector, s.sink_connector)]
     checks = []
     for name in [*expected, *sorted(set(found) - set(expected))]:
         if name not in found:
             checks.append(Check(f"connector {name}", "MISSING", "not registered (run make up)", False))
             continue
-        body = found[name]["status"]
-        tasks = body.get("tasks", [])
-        states = [body["connector"]["state"], *(t["state"] for t in tasks)]
-        failed = [t for t in tasks if t["state"] == "FAILED"]
-        detail = f"{len(tasks)} task(s): " + ", ".join(t["state"] for t in tasks)
+        body = found[name]
+        failed = connectors.failed_parts(body)
+        detail = f"{len(body['tasks'])} task(s): " + ", ".join(t["state"] for t in body["tasks"])
         if failed:
-            detail += " — " + (failed[0].get("trace", "").splitlines() or [""])[0][:200]
-        state = "FAILED" if "FAILED" in states else body["connector"]["state"]
-        checks.append(Check(f"connector {name}", state, detail, bool(tasks) and set(states) == {"RUNNING"}))
+            detail += " — " + connectors.failure_reason(failed[0])
+        state = "FAILED" if failed else body["connector"]["state"]
+        checks.append(Check(f"connector {name}", state, detail, connectors.is_running(body)))
     return checks
 
 
@@ -190,7 +173,7 @@ def _slot_checks(ctx: Context) -> list[Check]:
     for source in SOURCES:
         db = source.db()
         try:
-            with psycopg.connect(db.admin_dsn(ctx, db.db), connect_timeout=3) as conn:
+            with db.connect_admin(ctx, timeout=3) as conn:
                 rows = conn.execute(
                     "select slot_name, active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint"
                     " from pg_replication_slots order by slot_name"
@@ -211,41 +194,30 @@ def _freshness_checks(ctx: Context) -> list[Check]:
     assert isinstance(analytics, Postgres)
     checks = []
     try:
-        with psycopg.connect(analytics.admin_dsn(ctx, analytics.db), connect_timeout=3) as conn:
+        with analytics.connect_admin(ctx, timeout=3) as conn:
             for source in SOURCES:
-                exists = conn.execute("select to_regclass(%s)", (f"{source.schema}.cdc_heartbeat",)).fetchone()
-                if not exists or exists[0] is None:
+                row = None
+                if conn.execute("select to_regclass(%s)", (f"{source.schema}.cdc_heartbeat",)).fetchone() != (None,):
+                    query = sql.SQL("select extract(epoch from now() - max(beat_at)) from {}.cdc_heartbeat")
+                    row = conn.execute(query.format(sql.Identifier(source.schema))).fetchone()
+                if row is None or row[0] is None:
                     checks.append(Check(f"mirror {source.schema}", "NO DATA", "no heartbeat mirrored yet", False))
                     continue
-                row = conn.execute(
-                    sql.SQL("select extract(epoch from now() - max(beat_at)) from {}.cdc_heartbeat").format(
-                        sql.Identifier(source.schema)
-                    )
-                ).fetchone()
-                age = float(row[0]) if row and row[0] is not None else None
-                if age is None:
-                    checks.append(Check(f"mirror {source.schema}", "NO DATA", "no heartbeat mirrored yet", False))
-                    continue
+                age = float(row[0])
                 fresh = age <= STALE_AFTER_SECONDS
-                state = "fresh" if fresh else "STALE"
-                checks.append(Check(f"mirror {source.schema}", state, f"last heartbeat {age:.1f}s ago", fresh))
+                checks.append(
+                    Check(
+                        f"mirror {source.schema}",
+                        "fresh" if fresh else "STALE",
+                        f"last heartbeat {age:.1f}s ago",
+                        fresh,
+                    )
+                )
     except psycopg.Error as exc:
         checks.append(Check("analytics-db", "UNREACHABLE", str(exc).strip(), False))
     return checks
 
 
-def health(ctx: Context) -> list[Check]:
+def health(ctx: Context, expected_connectors: list[str]) -> list[Check]:
     """Connectors and tasks, replication slots with retained WAL, and mirror freshness from heartbeats."""
-    return [*_connector_checks(ctx), *_slot_checks(ctx), *_freshness_checks(ctx)]
-
-
-def wait_fresh(ctx: Context, timeout: float = 120) -> None:
-    """Wait until every mirror has a recent heartbeat (the initial snapshot has been applied)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pending = [c for c in _freshness_checks(ctx) if not c.ok]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise RuntimeError("CDC mirrors not caught up: " + "; ".join(f"{c.what}: {c.detail}" for c in pending))
-        time.sleep(0.5)
+    return [*_connector_checks(ctx, expected_connectors), *_slot_checks(ctx), *_freshness_checks(ctx)]

@@ -42,17 +42,39 @@ def register(ctx: Context, name: str, config: dict[str, Any], timeout: float = 9
             time.sleep(0.5)
 
 
+def statuses(ctx: Context) -> dict[str, dict[str, Any]]:
+    """Every connector on the worker: name -> its status body (connector and task states, traces)."""
+    url = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connectors"
+    found = httpx.get(url, params={"expand": "status"}, timeout=5).json()
+    return {name: entry["status"] for name, entry in found.items()}
+
+
+def failed_parts(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The connector and task entries of a status body that are FAILED."""
+    return [p for p in [body["connector"], *body["tasks"]] if p["state"] == "FAILED"]
+
+
+def is_running(body: dict[str, Any]) -> bool:
+    """The connector and at least one task run, and nothing else."""
+    return bool(body["tasks"]) and all(p["state"] == "RUNNING" for p in [body["connector"], *body["tasks"]])
+
+
+def failure_reason(part: dict[str, Any]) -> str:
+    """The innermost cause of a failed part, in one line."""
+    trace = part.get("trace", "").splitlines() or ["FAILED"]
+    return ([line for line in trace if line.startswith("Caused by:")] or trace)[-1][:200]
+
+
+def _body(status: httpx.Response) -> dict[str, Any] | None:
+    return status.json() if status.status_code == 200 else None
+
+
 def _failed(status: httpx.Response) -> str:
     """The stack traces of the connector's failed parts ('' when nothing failed)."""
-    if status.status_code != 200:
-        return ""
-    body = status.json()
-    return "\n".join(p.get("trace", "FAILED") for p in [body["connector"], *body["tasks"]] if p["state"] == "FAILED")
+    body = _body(status)
+    return "\n".join(p.get("trace", "FAILED") for p in failed_parts(body)) if body else ""
 
 
 def _running(status: httpx.Response) -> bool:
-    if status.status_code != 200:
-        return False
-    body = status.json()
-    parts = [body["connector"], *body["tasks"]]
-    return bool(body["tasks"]) and all(p["state"] == "RUNNING" for p in parts)
+    body = _body(status)
+    return body is not None and is_running(body)

@@ -93,18 +93,24 @@ def _job(ctx: Context, summary: dict) -> Job:
     )
 
 
-def jobs(ctx: Context) -> list[Job]:
-    """One entry per job name: the running (non-terminal) job, else the one started last."""
+def _chosen(ctx: Context) -> dict[str, dict]:
+    """Per job name, its running (non-terminal) job, else the one started last."""
     chosen: dict[str, dict] = {}
     for summary in sorted(overview(ctx), key=lambda j: j.get("start-time", 0)):
         current = chosen.get(summary["name"])
         if current is None or summary["state"] not in TERMINAL_STATES or current["state"] in TERMINAL_STATES:
             chosen[summary["name"]] = summary
-    return [_job(ctx, summary) for _, summary in sorted(chosen.items())]
+    return chosen
+
+
+def jobs(ctx: Context) -> list[Job]:
+    """One entry per job name: the running (non-terminal) job, else the one started last."""
+    return [_job(ctx, summary) for _, summary in sorted(_chosen(ctx).items())]
 
 
 def job(ctx: Context, name: str) -> Job | None:
-    return next((j for j in jobs(ctx) if j.name == name), None)
+    summary = _chosen(ctx).get(name)
+    return None if summary is None else _job(ctx, summary)
 
 
 def cancel_job(ctx: Context, name: str) -> list[str]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
-from bookstore import flink_jobs, star
-from bookstore.cdc import SOURCES
+from bookstore import analytics, connectors, flink_jobs, star
 from bookstore.components.analytics_keeper import alive_file
 from bookstore.components.base import Context
 
@@ -20,13 +19,6 @@ MAX_BACKOFF_SECONDS = 300.0
 HEALTHY_RESETS_AFTER_SECONDS = 120.0
 
 
-def platform_connectors() -> list[str]:
-    """The connectors `make up` registers (a connector someone else registered is left alone)."""
-    names = [n for s in SOURCES for n in (s.source_connector, s.sink_connector)]
-    names += [star.connector_name(s) for s in star.flink_sources()]
-    return names + ["ecom-outbox", "inventory-outbox"]
-
-
 @dataclass
 class Backoff:
     """Per connector: when it may next be restarted; the wait doubles while it keeps failing."""
@@ -34,7 +26,7 @@ class Backoff:
     wait: float = FIRST_BACKOFF_SECONDS
     next_at: float = 0.0
     healthy_since: float | None = None
-    restarts: int = field(default=0)
+    restarts: int = 0
 
     def due(self, now: float) -> bool:
         return now >= self.next_at
@@ -52,30 +44,30 @@ class Backoff:
 
 
 def restart_failed_connectors(ctx: Context, backoffs: dict[str, Backoff], now: float) -> None:
-    base = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connectors"
-    found = httpx.get(base, params={"expand": "status"}, timeout=5).json()
-    for name in platform_connectors():
+    found = connectors.statuses(ctx)
+    for name in analytics.platform_connectors():
         if name not in found:
             continue  # not registered yet: `make up` does that
-        status = found[name]["status"]
         backoff = backoffs.setdefault(name, Backoff())
-        failed = [p for p in [status["connector"], *status["tasks"]] if p["state"] == "FAILED"]
+        failed = connectors.failed_parts(found[name])
         if not failed:
             backoff.running(now)
             continue
         if not backoff.due(now):
             continue
-        trace = failed[0].get("trace", "").splitlines() or ["?"]
-        reason = ([line for line in trace if line.startswith("Caused by:")] or trace)[-1][:200]
+        reason = connectors.failure_reason(failed[0])
         log.warning("connector %s failed (%s); restart %d", name, reason, backoff.restarts + 1)
-        httpx.post(f"{base}/{name}/restart", params={"includeTasks": "true", "onlyFailed": "true"}, timeout=30)
+        url = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connectors/{name}/restart"
+        httpx.post(url, params={"includeTasks": "true", "onlyFailed": "true"}, timeout=30)
         backoff.restarted(now)
 
 
 def keep_star_job(ctx: Context) -> None:
-    checkpoint = flink_jobs.latest_checkpoint(ctx, star.JOB)
     job = flink_jobs.job(ctx, star.JOB)
-    if checkpoint is not None and (job is None or job.state in flink_jobs.TERMINAL_STATES):
+    if job is not None and job.state not in flink_jobs.TERMINAL_STATES:
+        return
+    checkpoint = flink_jobs.latest_checkpoint(ctx, star.JOB)
+    if checkpoint is not None:
         log.info("job %s is not running (%s); resubmitting from %s", star.JOB, job and job.state, checkpoint)
         jid = flink_jobs.submit_sql_job(ctx, star.JOB, star.job_sql(ctx))
         log.info("job %s runs again as %s", star.JOB, jid)

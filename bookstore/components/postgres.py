@@ -127,9 +127,9 @@ class Postgres(Component):
         pw = ctx.env[f"{self.prefix}_DB_ADMIN_PASSWORD"]
         return f"host=127.0.0.1 port={ctx.port(self.port_var)} user=postgres password={pw} dbname={dbname}"
 
-    def connect_admin(self, ctx: Context, dbname: str | None = None) -> psycopg.Connection:
+    def connect_admin(self, ctx: Context, dbname: str | None = None, timeout: int = 10) -> psycopg.Connection:
         """An autocommit superuser connection to this instance's own database (or `dbname`)."""
-        return psycopg.connect(self.admin_dsn(ctx, dbname or self.db), autocommit=True)
+        return psycopg.connect(self.admin_dsn(ctx, dbname or self.db), autocommit=True, connect_timeout=timeout)
 
     def is_ready(self, ctx: Context) -> bool:
         try:
@@ -157,7 +157,7 @@ class Postgres(Component):
             conn.execute(sql.SQL("grant connect on database {} to {}").format(_id(self.db), _id(cdc)))
         if not self.cdc_reads_all:
             return
-        with psycopg.connect(self.admin_dsn(ctx, self.db), autocommit=True) as conn:
+        with self.connect_admin(ctx) as conn:
             conn.execute(sql.SQL("grant usage on schema public to {}").format(_id(cdc)))
             conn.execute(sql.SQL("grant select on all tables in schema public to {}").format(_id(cdc)))
             conn.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import httpx
-import psycopg
 from psycopg import sql
 
 from bookstore import connectors
@@ -24,6 +23,11 @@ class FastApiService(Component):
     executable: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
     secret_env: dict[str, str] = field(default_factory=dict)  # service variable -> generated secret's name
+
+    @property
+    def outbox_connector(self) -> str:
+        assert self.db is not None, f"{self.name} names no database"
+        return f"{self.db.db}-outbox"
 
     def base_url(self, ctx: Context) -> str:
         return f"http://127.0.0.1:{ctx.port(self.port_var)}/{self.prefix}"
@@ -61,7 +65,7 @@ class FastApiService(Component):
         assert db is not None, f"{self.name} names no database"
         # The outbox publication is created by the superuser; Debezium's role may only read it.
         publication = f"{db.db}_outbox"
-        with psycopg.connect(db.admin_dsn(ctx, db.db), autocommit=True) as conn:
+        with db.connect_admin(ctx) as conn:
             if not conn.execute("select 1 from pg_publication where pubname = %s", (publication,)).fetchone():
                 conn.execute(
                     sql.SQL("create publication {} for table public.outbox").format(sql.Identifier(publication))
@@ -72,7 +76,7 @@ class FastApiService(Component):
             database=db.db,
             password_env=f"{db.prefix}_CDC_PASSWORD",
         )
-        connectors.register(ctx, f"{db.db}-outbox", config)
+        connectors.register(ctx, self.outbox_connector, config)
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:
         return [(f"{self.name} service", f"{self.base_url(ctx)}/docs  (metrics: {self.base_url(ctx)}/metrics)")]
