@@ -11,11 +11,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psutil
 from rich.console import Console
 from rich.table import Table
 
-from bookstore import analytics, provision, secrets, sockets, ui
+from bookstore import analytics, provision, reports, secrets, sockets, ui
 from bookstore.components import BY_NAME, COMPONENTS, SERVICE_USER, Component, Context, port_in_use
 from bookstore.config import DEFAULT_PORTS, Paths, port
 from bookstore.supervise import Supervisor
@@ -195,6 +196,12 @@ def up(ctx: Context, console: Console) -> float:
         except (RuntimeError, OSError) as exc:
             raise PlatformError(f"change data capture could not be set up: {exc}") from exc
     console.print("[green]✓[/] analytics running (CDC → Kafka → analytics-db mirrors; Flink star schema)")
+    with console.status("Superset: importing the dashboards (analytics/superset/bundle), keeping the Analyst role"):
+        try:
+            summary = reports.ensure(ctx)
+        except (RuntimeError, OSError, httpx.HTTPError) as exc:
+            raise PlatformError(f"Superset's dashboards could not be imported: {exc}") from exc
+    console.print(f"[green]✓[/] Superset dashboards imported ({summary})")
     return time.monotonic() - started_at
 
 

@@ -36,6 +36,13 @@ def _generators() -> dict[str, object]:
         "KAFKA_CLUSTER_ID": _kafka_cluster_id,
         "ANALYTICS_REPORTING_PASSWORD": _password,  # analytics-db's read-only role `reporting` (Superset)
         "ANALYTICS_FLINK_PASSWORD": _password,  # analytics-db's role `flink_writer` (the star schema's writer)
+        "BOOKSTORE_ANALYST_USER": "analyst1",  # Keycloak realm role `analyst`: reads the Superset dashboards
+        "BOOKSTORE_ANALYST_PASSWORD": _password,
+        "SUPERSET_SECRET_KEY": _secret_key,
+        "SUPERSET_ADMIN_USER": "admin",  # Superset's local admin, for automation (the assets import)
+        "SUPERSET_ADMIN_PASSWORD": _password,
+        "SUPERSET_DB_PASSWORD": _password,  # owner of Superset's metadata database (on analytics-db's server)
+        "SUPERSET_OIDC_CLIENT_SECRET": _password,  # Keycloak client `superset`
     }
     for db in CDC_SOURCES:
         gen[f"{db.upper()}_CDC_PASSWORD"] = _password
@@ -45,6 +52,10 @@ def _generators() -> dict[str, object]:
         gen[f"{up}_DB_PASSWORD"] = _password
         gen[f"{up}_DB_ADMIN_PASSWORD"] = _password
     return gen
+
+
+def _secret_key() -> str:
+    return _random.token_urlsafe(48)
 
 
 def _kafka_cluster_id() -> str:

@@ -3,8 +3,8 @@
 # runs it first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/ruff check bookstore tests services
-.venv/bin/ruff format --check bookstore tests services
+.venv/bin/ruff check bookstore tests services deploy/local/superset
+.venv/bin/ruff format --check bookstore tests services deploy/local/superset
 .venv/bin/mypy bookstore services/common/src services/inventory/src services/ecom/src tests
 if [ ! -d ui/node_modules ]; then
   echo "lint: ui/node_modules is missing; run 'make provision' first" >&2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -38,6 +40,67 @@ def keycloak_build(ctx: Context) -> None:
         raise RuntimeError(f"kc.sh build failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(wanted)
+
+
+REALM_SECRETS = (
+    "BOOKSTORE_CUSTOMER_USER",
+    "BOOKSTORE_CUSTOMER_PASSWORD",
+    "BOOKSTORE_ADMIN_USER",
+    "BOOKSTORE_ADMIN_PASSWORD",
+    "BOOKSTORE_ANALYST_USER",
+    "BOOKSTORE_ANALYST_PASSWORD",
+    "ECOM_SERVICE_CLIENT_SECRET",
+    "INVENTORY_SERVICE_CLIENT_SECRET",
+    "SUPERSET_OIDC_CLIENT_SECRET",
+)
+_PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)\}")
+
+
+def realm_values(ctx: Context) -> dict[str, str]:
+    """What the realm file's ${PLACEHOLDERS} stand for."""
+    return {
+        "BOOKSTORE_PUBLIC_UI_URL": f"https://myecom.net:{ctx.port('GATEWAY_PORT')}",
+        "SUPERSET_PUBLIC_URL": f"http://localhost:{ctx.port('SUPERSET_PORT')}",
+        **{k: ctx.env[k] for k in REALM_SECRETS},
+    }
+
+
+def admin_token(ctx: Context, comp: Keycloak) -> str:
+    response = httpx.post(
+        f"http://127.0.0.1:{ctx.port(comp.port_var)}/realms/master/protocol/openid-connect/token",
+        data={
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": ctx.env["KEYCLOAK_ADMIN_USER"],
+            "password": ctx.env["KEYCLOAK_ADMIN_PASSWORD"],
+        },
+        timeout=10,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def add_missing_realm_parts(ctx: Context, comp: Keycloak) -> list[str]:
+    """`--import-realm` skips a realm that exists: roles, users and clients added to the realm file since are
+    created by a partial import that skips whatever exists (nothing there is overwritten). Returns what was
+    added ("client superset", ...)."""
+    text = (ctx.paths.deploy / "keycloak" / "realm-bookstore.json").read_text()
+    values = realm_values(ctx)
+    realm = json.loads(_PLACEHOLDER.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], text))
+    parts = {k: realm[k] for k in ("roles", "users", "clients") if k in realm}
+    response = httpx.post(
+        f"http://127.0.0.1:{ctx.port(comp.port_var)}/admin/realms/{realm['realm']}/partialImport",
+        headers={"Authorization": f"Bearer {admin_token(ctx, comp)}"},
+        json={"ifResourceExists": "SKIP", **parts},
+        timeout=30,
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"adding new realm parts failed: {response.status_code} {response.text[:500]}")
+    return [
+        f"{r['resourceType'].lower()} {r['resourceName']}"
+        for r in response.json().get("results", [])
+        if r.get("action") == "ADDED"
+    ]
 
 
 @dataclass
@@ -88,19 +151,11 @@ class Keycloak(Component):
             # 57800) on the machine's network address.
             "KC_CACHE": "local",
             # Values the realm file's placeholders refer to.
-            "BOOKSTORE_PUBLIC_UI_URL": f"https://myecom.net:{ctx.port('GATEWAY_PORT')}",
-            **{
-                k: env[k]
-                for k in (
-                    "BOOKSTORE_CUSTOMER_USER",
-                    "BOOKSTORE_CUSTOMER_PASSWORD",
-                    "BOOKSTORE_ADMIN_USER",
-                    "BOOKSTORE_ADMIN_PASSWORD",
-                    "ECOM_SERVICE_CLIENT_SECRET",
-                    "INVENTORY_SERVICE_CLIENT_SECRET",
-                )
-            },
+            **realm_values(ctx),
         }
+
+    def after_ready(self, ctx: Context) -> None:
+        add_missing_realm_parts(ctx, self)
 
     def is_ready(self, ctx: Context) -> bool:
         try:

@@ -12,6 +12,7 @@ from bookstore.components.pgadmin import PgAdmin
 from bookstore.components.postgres import Postgres
 from bookstore.components.redis import Redis
 from bookstore.components.services import FastApiService
+from bookstore.components.superset import Superset
 
 DATABASES = {
     "ecom-db": "ecom",
@@ -51,6 +52,9 @@ COMPONENTS: list[Component] = [
     FlinkJobManager(name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",)),
     FlinkTaskManager(name="flink-taskmanager", port_var="FLINK_TASKMANAGER_PORT", depends=("flink-jobmanager",)),
     AnalyticsKeeper(name="analytics-keeper", depends=("kafka-connect", "flink-taskmanager")),
+    Superset(
+        name="superset", port_var="SUPERSET_PORT", depends=("analytics-db", "redis"), analytics=POSTGRES["analytics-db"]
+    ),
     FastApiService(
         name="inventory",
         port_var="INVENTORY_SERVICE_PORT",
