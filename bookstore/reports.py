@@ -31,10 +31,11 @@ from bookstore.warehouse import REPORTING_ROLE
 ANALYST_ROLE = "Analyst"  # AUTH_ROLES_MAPPING in deploy/local/superset/superset_config.py
 PASSWORD_MASK = "XXXXXXXXXX"  # noqa: S105 - the mask Superset exports put in place of a password
 # Gamma permissions the Analyst role does not get: anything that changes content (charts, dashboards, tags,
-# caches, screenshots, uploads), and SQL Lab.
+# caches, screenshots, uploads), chart editing (Explore: without it the dashboards offer no "Edit chart"), and
+# SQL Lab.
 _NOT_FOR_ANALYSTS = re.compile(
     r"write|add|edit|delete|save|overwrite|import|copy|upload|file_handler|tag|customization|invalidate"
-    r"|screenshot|example|sql|query",
+    r"|screenshot|example|explore|sql|query",
     re.I,
 )
 

@@ -29,7 +29,7 @@ guard=(-p tests.suite_guard)
 floors=(
   services/inventory/tests/unit=80 services/inventory/tests/integration=100
   services/ecom/tests/unit=140 services/ecom/tests/integration=120
-  tests/unit=35 tests/platform=105 tests/e2e=30
+  tests/unit=70 tests/platform=128 tests/e2e=40
 )
 min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the folder $1
   local suite

@@ -6,6 +6,7 @@ import ssl
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -44,3 +45,46 @@ def empty_cart(client: httpx.Client, headers: dict[str, str]) -> None:
     """user1's cart is shared by every test that signs in as user1: each starts from an empty one."""
     for line in client.get("/ecom/cart", headers=headers).json()["items"]:
         assert client.delete(f"/ecom/cart/items/{line['book_id']}", headers=headers).status_code == 200
+
+
+def new_isbn() -> str:
+    """A random valid ISBN-13."""
+    isbn = "978" + str(uuid.uuid4().int)[:9]
+    check = (10 - sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(isbn)) % 10) % 10
+    return f"{isbn}{check}"
+
+
+def create_book(
+    client: httpx.Client,
+    admin: dict[str, str],
+    title: str,
+    *,
+    price: str = "9.99",
+    author: str = "Mallory Payload",
+    genre: str = "Security",
+    description: str = "A book created by a test.",
+) -> str:
+    """A new book in the catalog (through the admin API); returns its id."""
+    body = {
+        "title": title,
+        "author": author,
+        "isbn13": new_isbn(),
+        "genre": genre,
+        "year": 2024,
+        "price": price,
+        "description": description,
+    }
+    response = client.post("/ecom/admin/books", json=body, headers=with_csrf(client, admin))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def place_order(client: httpx.Client, headers: dict[str, str], lines: dict[uuid.UUID, int]) -> dict[str, Any]:
+    """Fill the customer's cart with `lines` and check out (`headers` carry the token and the CSRF token)."""
+    for book, quantity in lines.items():
+        added = client.post("/ecom/cart", json={"book_id": str(book), "quantity": quantity}, headers=headers)
+        assert added.status_code == 200, added.text
+    placed = client.post("/ecom/checkout", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+    assert placed.status_code == 201, placed.text
+    body: dict[str, Any] = placed.json()
+    return body

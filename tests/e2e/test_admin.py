@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.api import new_isbn
 from tests.e2e.shopping import add_to_cart, check_out
-from tests.e2e.test_security import new_isbn
 
 
 class TestAdmin:

@@ -15,7 +15,7 @@ from servicekit.catalog import load_catalog
 from bookstore.components import Context
 from bookstore.config import ROOT
 from tests import mirrors
-from tests.api import api_client, set_stock, with_csrf
+from tests.api import api_client, place_order, set_stock, with_csrf
 from tests.keycloak_admin import keycloak_admin, temporary_user
 from tests.tokens import admin_token, user_token
 from tests.waiting import wait_for
@@ -49,23 +49,13 @@ def _book_sales(ctx: Context, book: uuid.UUID) -> dict[str, Any]:
     return row or {"units_sold": 0, "revenue": Decimal("0.00")}
 
 
-def _place(api: httpx.Client, headers: dict[str, str], lines: dict[uuid.UUID, int]) -> dict[str, Any]:
-    for book, quantity in lines.items():
-        added = api.post("/ecom/cart", json={"book_id": str(book), "quantity": quantity}, headers=headers)
-        assert added.status_code == 200, added.text
-    placed = api.post("/ecom/checkout", headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
-    assert placed.status_code == 201, placed.text
-    body: dict[str, Any] = placed.json()
-    return body
-
-
 class TestOrdersReachTheStarSchema:
     def test_a_checkout_appears_as_fact_lines_and_in_the_aggregates_with_exact_amounts(
         self, ctx: Context, shopper: tuple[httpx.Client, dict[str, str]]
     ) -> None:
         api, headers = shopper
         before = _book_sales(ctx, BOOK.id)
-        order = _place(api, headers, {BOOK.id: 3, OTHER.id: 1})
+        order = place_order(api, headers, {BOOK.id: 3, OTHER.id: 1})
         order_id = uuid.UUID(order["order_id"])
         query = "select * from star.fact_order_line where order_id = %s order by book_id"
         wait_for(lambda: len(_rows(ctx, query, order_id)) == 2, FACT_TIMEOUT, "both order lines in the facts")
@@ -94,7 +84,7 @@ class TestOrdersReachTheStarSchema:
         api, headers = shopper
         price = Decimal(str(BOOK.price)).quantize(Decimal("0.01"))
         before = _book_sales(ctx, BOOK.id)
-        order = _place(api, headers, {BOOK.id: 2})
+        order = place_order(api, headers, {BOOK.id: 2})
         order_id = uuid.UUID(order["order_id"])
         raised = {"units_sold": before["units_sold"] + 2, "revenue": before["revenue"] + price * 2}
         wait_for(lambda: _fact_status(ctx, order_id) == "CONFIRMED", FACT_TIMEOUT, "the order's fact line")

@@ -81,7 +81,7 @@ def test_the_analyst_keeps_reading_and_loses_every_write_and_sql_lab() -> None:
         _perm(1, "can_read", "Dashboard"),
         _perm(2, "can_read", "Chart"),
         _perm(3, "can_dashboard", "Superset"),
-        _perm(4, "can_explore_json", "Superset"),
+        _perm(4, "can_view_chart_as_table", "Dashboard"),
         _perm(5, "menu_access", "Dashboards"),
         _perm(6, "can_csv", "Superset"),
         _perm(10, "can_write", "Chart"),
@@ -94,5 +94,7 @@ def test_the_analyst_keeps_reading_and_loses_every_write_and_sql_lab() -> None:
         _perm(17, "can_invalidate", "CacheRestApi"),
         _perm(18, "can_delete_embedded", "Dashboard"),
         _perm(19, "can_add", "UserRegistrationsRestAPI"),
+        _perm(20, "can_explore", "Superset"),
+        _perm(21, "can_read", "ExploreFormDataRestApi"),
     ]
     assert reports.read_only(gamma) == [1, 2, 3, 4, 5, 6]
