@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import time
 import zipfile
@@ -41,7 +42,8 @@ _NOT_FOR_ANALYSTS = re.compile(
 
 
 def bundle_dir(ctx: Context) -> Path:
-    return ctx.paths.root / "analytics" / "superset" / "bundle"
+    """analytics/superset/bundle, or the folder BOOKSTORE_SUPERSET_BUNDLE names (to try a changed copy)."""
+    return Path(os.environ.get("BOOKSTORE_SUPERSET_BUNDLE") or ctx.paths.root / "analytics" / "superset" / "bundle")
 
 
 @dataclass

@@ -8,22 +8,16 @@ from contextlib import contextmanager
 
 import httpx
 
-from bookstore.components import Context
+from bookstore.components import BY_NAME, Context
+from bookstore.components.keycloak import Keycloak, admin_token
 
 
 @contextmanager
 def keycloak_admin(ctx: Context) -> Iterator[httpx.Client]:
-    base = f"http://127.0.0.1:{ctx.port('KEYCLOAK_PORT')}"
-    token = httpx.post(
-        f"{base}/realms/master/protocol/openid-connect/token",
-        data={
-            "grant_type": "password",
-            "client_id": "admin-cli",
-            "username": ctx.env["KEYCLOAK_ADMIN_USER"],
-            "password": ctx.env["KEYCLOAK_ADMIN_PASSWORD"],
-        },
-        timeout=10,
-    ).json()["access_token"]
+    keycloak = BY_NAME["keycloak"]
+    assert isinstance(keycloak, Keycloak)
+    base = f"http://127.0.0.1:{ctx.port(keycloak.port_var)}"
+    token = admin_token(ctx, keycloak)
     with httpx.Client(
         base_url=f"{base}/admin/realms/bookstore", headers={"Authorization": f"Bearer {token}"}, timeout=10
     ) as client:

@@ -133,6 +133,20 @@ def sync_venv(project: Path, venv: Path, what: str) -> str:
     return lock_hash
 
 
+def gunicorn(
+    venv: Path, port: int, app: str, *, threads: int, timeout: int, workers: int = 1, extra: tuple[str, ...] = ()
+) -> list[str]:
+    """gunicorn from a component's virtualenv: gthread workers on loopback, then the `extra` flags, then the app."""
+    return [
+        str(venv / "bin" / "gunicorn"),
+        *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"),
+        *("--threads", str(threads), "--timeout", str(timeout)),
+        *extra,
+        "--no-control-socket",  # gunicorn >= 25.1 would otherwise create ~/.gunicorn/gunicorn.ctl
+        app,
+    ]
+
+
 def chown(path: Path, user: str | None) -> None:
     if user:
         shutil.chown(path, user, user)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from bookstore.components.base import Component, Context, sync_venv
+from bookstore.components.base import Component, Context, gunicorn, sync_venv
 
 SERVERS = {
     "ecom-db": "ECOM",
@@ -130,27 +130,14 @@ def _prepare(ctx: Context, comp: PgAdmin) -> None:
 def _command(ctx: Context, comp: PgAdmin) -> list[str]:
     # Like pgAdmin's own container: one gthread worker (sessions and Socket.IO state are per process),
     # and a long timeout so slow queries in the query tool are not killed.
-    return [
-        str(comp.venv(ctx) / "bin" / "gunicorn"),
-        "--chdir",
-        str(_app_dir(ctx, comp)),
-        "--bind",
-        f"127.0.0.1:{ctx.port(comp.port_var)}",
-        "--workers",
-        "1",
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "8",
-        "--timeout",
-        "86400",
-        "--graceful-timeout",
-        "10",
-        "--limit-request-line",
-        "8190",
-        "--no-control-socket",  # gunicorn >= 25.1 would otherwise create ~/.gunicorn/gunicorn.ctl
+    return gunicorn(
+        comp.venv(ctx),
+        ctx.port(comp.port_var),
         "pgAdmin4:app",
-    ]
+        threads=8,
+        timeout=86400,
+        extra=("--chdir", str(_app_dir(ctx, comp)), "--graceful-timeout", "10", "--limit-request-line", "8190"),
+    )
 
 
 def _environment(ctx: Context) -> dict[str, str]:

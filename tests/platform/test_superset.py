@@ -109,7 +109,7 @@ class TestDashboardsAsCode:
         titles = [row["slice_name"] for row in api.all("/api/v1/chart/", "columns:!(slice_name)")]
         assert Counter(titles) == Counter(str(chart["slice_name"]) for chart in _bundle_charts())
 
-    def test_a_chart_title_changed_in_the_bundle_replaces_the_old_one_at_the_next_import(
+    def test_a_chart_title_changed_in_the_bundle_replaces_the_old_one_at_the_next_make_up(
         self, ctx: Context, api: reports.SupersetApi, tmp_path: Path
     ) -> None:
         bundle = tmp_path / "bundle"
@@ -119,7 +119,14 @@ class TestDashboardsAsCode:
         path.write_text(path.read_text().replace("slice_name: Orders per Minute\n", f"slice_name: {new_title}\n"))
         count = len(superset.charts(api))
         try:
-            reports.import_bundle(ctx, api, bundle)
+            up = subprocess.run(
+                [BOOKSTORE, "up"],
+                capture_output=True,
+                text=True,
+                timeout=600,
+                env={**os.environ, "BOOKSTORE_SUPERSET_BUNDLE": str(bundle)},
+            )
+            assert up.returncode == 0, up.stdout + up.stderr
             after = superset.charts(api)
             assert new_title in after and "Orders per Minute" not in after
             assert len(after) == count
