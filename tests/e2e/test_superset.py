@@ -4,12 +4,14 @@ a purchase shows in the Product Sales Volume bar, analysts change nothing, and s
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Response, expect
 
 from bookstore.components import Context
 from bookstore.components.superset import url
@@ -105,6 +107,30 @@ class TestAnalystDashboards:
         row = bar_table(analyst).get_by_role("row").filter(has_text=title)
         expect(row).to_have_count(1)
         expect(row.get_by_role("gridcell").last).to_have_text("3")
+
+    def test_an_open_dashboard_shows_a_new_order_by_itself(
+        self, analyst: Page, superset_url: str, api: httpx.Client, new_book: tuple[uuid.UUID, str, str]
+    ) -> None:
+        """The dashboards refresh themselves every 10 s; chart data is cached 5 s: no reload needed."""
+        book, title, token = new_book
+        answers: list[Response] = []
+        analyst.on("response", lambda r: answers.append(r) if "/api/v1/chart/data" in r.url else None)
+        analyst.goto(f"{superset_url}/superset/dashboard/sales/")
+        expect_rendered(analyst.locator(f'[data-test-chart-name="{superset.PRODUCT_SALES_VOLUME}"]'))
+        place_order(api, with_csrf(api, {"Authorization": f"Bearer {token}"}), {book: 2})
+        deadline = time.monotonic() + 40  # refresh 10 s + cache 5 s + CDC, on a busy machine
+        while not any(_bar(answer, title) == 2 for answer in answers):
+            assert time.monotonic() < deadline, f"no refresh of the dashboard showed {title} at 2 units"
+            analyst.wait_for_timeout(250)  # lets Playwright deliver the page's responses while polling them
+
+
+def _bar(answer: Response, title: str) -> float | None:
+    """The units a chart-data answer gives `title` (None: not a Product Sales Volume answer, or not there)."""
+    try:
+        rows = answer.json()["result"][0]["data"]
+    except (KeyError, IndexError, ValueError, TypeError, PlaywrightError):
+        return None
+    return next((row.get("Units sold") for row in rows if isinstance(row, dict) and row.get("title") == title), None)
 
 
 class TestAnalystsChangeNothing:

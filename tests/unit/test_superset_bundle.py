@@ -199,6 +199,10 @@ class TestDashboards:
             assert REQUIRED[dashboard["slug"]] <= on_it, dashboard["slug"]
         assert len(titles) >= 16 and len(set(titles.values())) == len(titles)
 
+    def test_every_dashboard_refreshes_itself_every_ten_seconds(self) -> None:
+        refresh = {d["slug"]: d["metadata"]["refresh_frequency"] for d in load("dashboards").values()}
+        assert refresh == dict.fromkeys(TITLES, 10)
+
 
 class TestCharts:
     def test_product_sales_volume_is_a_bar_of_units_sold_per_title_most_sold_first(self) -> None:
