@@ -41,7 +41,8 @@ APT_PACKAGES: dict[str, Callable[[], bool]] = {
     "openjdk-17-jre-headless": _which("java"),
     "maven": _which("mvn"),
     "acl": _which("setfacl"),
-    "nodejs": _which("npm"),  # builds the storefront
+    "nodejs": _which("npm"),  # builds the storefront and Mailpit's web UI
+    "golang-go": _which("go"),  # builds Mailpit (GOTOOLCHAIN=auto fetches the Go it needs from the module proxy)
 }
 
 

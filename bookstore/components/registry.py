@@ -8,6 +8,7 @@ from bookstore.components.flink import FlinkJobManager, FlinkTaskManager
 from bookstore.components.gateway import Gateway
 from bookstore.components.kafka import Kafka, KafkaConnect
 from bookstore.components.keycloak import Keycloak
+from bookstore.components.mailpit import Mailpit
 from bookstore.components.pgadmin import PgAdmin
 from bookstore.components.postgres import Postgres
 from bookstore.components.redis import Redis
@@ -41,6 +42,7 @@ COMPONENTS: list[Component] = [
     Redis(name="redis", port_var="REDIS_PORT"),
     Kafka(name="kafka", port_var="KAFKA_PORT", extra_port_vars=("KAFKA_CONTROLLER_PORT",), ready_timeout=120),
     KafkaConnect(name="kafka-connect", port_var="CONNECT_PORT", depends=("kafka",), ready_timeout=180),
+    Mailpit(name="mailpit", port_var="MAILPIT_PORT", extra_port_vars=("MAILPIT_SMTP_PORT",)),
     Keycloak(
         name="keycloak",
         port_var="KEYCLOAK_PORT",
