@@ -168,6 +168,13 @@ class TestAnalystsChangeNothing:
 
 
 class TestOnlyAnalystsAndAdmins:
+    def test_a_store_admin_signs_in_as_superset_admin(self, ctx: Context, page: Page, superset_url: str) -> None:
+        sign_in(page, superset_url, ctx.env["BOOKSTORE_ADMIN_USER"], ctx.env["BOOKSTORE_ADMIN_PASSWORD"])
+        expect(page).to_have_url(re.compile(r"/superset/welcome/"))
+        roles = page.request.get(f"{superset_url}/api/v1/me/roles/")
+        assert roles.status == 200, roles.text()
+        assert sorted(roles.json()["result"]["roles"]) == ["Admin"]
+
     def test_a_customer_is_refused_and_stays_signed_out(self, ctx: Context, page: Page, superset_url: str) -> None:
         sign_in(page, superset_url, ctx.env["BOOKSTORE_CUSTOMER_USER"], ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"])
         expect(page).to_have_url(re.compile(r"/login/"))
