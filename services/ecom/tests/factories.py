@@ -97,10 +97,11 @@ async def fetch_all(sessionmaker: async_sessionmaker[AsyncSession], sql: str, **
 class Customer:
     """A signed-in customer with their own subject, client and CSRF token."""
 
-    def __init__(self, key: SigningKey, client: AsyncClient, *, roles: list[str] | None = None) -> None:
+    def __init__(self, key: SigningKey, client: AsyncClient, *, roles: list[str] | None = None, **claims: Any) -> None:
         self.subject = str(uuid.uuid4())
         self.client = client
-        self.auth = bearer(make_token(key, sub=self.subject, realm_roles=roles or ["customer"], preferred_username="t"))
+        token = make_token(key, sub=self.subject, realm_roles=roles or ["customer"], preferred_username="t", **claims)
+        self.auth = bearer(token)
         self.headers: dict[str, str] = {}
 
     async def login(self) -> "Customer":

@@ -85,6 +85,41 @@ class TestHappyPath:
         assert (await customer.checkout()).json()["total"] == "11.50"
 
 
+class TestCustomerEmail:
+    """Order emails go to the address the customer's token carried, verified, at checkout: ecom keeps it."""
+
+    async def test_a_verified_email_is_snapshotted_on_the_order_and_its_event(
+        self, client: AsyncClient, ecom_db: Sessions, inventory_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        book = await stocked_book(ecom_db, inventory_db, 3, price="7.00", title="Mailed")
+        customer = await Customer(signing_key, client, email="reader@example.org", email_verified=True).login()
+        await customer.add(book, 2)
+
+        order = (await customer.checkout()).json()
+
+        [row] = await orders_of(ecom_db, customer.subject)
+        assert row["email"] == "reader@example.org"
+        [event] = await fetch_all(ecom_db, "SELECT * FROM outbox WHERE aggregateid = :o", o=order["order_id"])
+        assert event["payload"]["email"] == "reader@example.org"
+        assert [(i["title"], i["quantity"], i["unit_price"]) for i in event["payload"]["items"]] == [
+            ("Mailed", 2, "7.00")
+        ]
+
+    async def test_an_unverified_email_is_not_kept(
+        self, client: AsyncClient, ecom_db: Sessions, inventory_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        book = await stocked_book(ecom_db, inventory_db, 3)
+        customer = await Customer(signing_key, client, email="someone@example.org", email_verified=False).login()
+        await customer.add(book)
+
+        order = (await customer.checkout()).json()
+
+        [row] = await orders_of(ecom_db, customer.subject)
+        assert row["email"] is None
+        [event] = await fetch_all(ecom_db, "SELECT * FROM outbox WHERE aggregateid = :o", o=order["order_id"])
+        assert event["payload"]["email"] is None
+
+
 class TestIdempotency:
     async def test_the_same_key_returns_the_same_order(
         self, client: AsyncClient, ecom_db: Sessions, inventory_db: Sessions, signing_key: SigningKey

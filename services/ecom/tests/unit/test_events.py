@@ -38,6 +38,7 @@ def order(*, cancelled: bool = False, created_at: datetime | None = None) -> Cus
         id=order_id,
         user_id=str(uuid.uuid4()),
         username="alice",
+        email="alice@example.org",
         status=OrderStatus.CANCELLED if cancelled else OrderStatus.CONFIRMED,
         total=Decimal("45"),
         currency="EUR",
@@ -90,6 +91,18 @@ class TestOrderCreated:
         payload = events.order_created(uuid.uuid4(), order())
         assert [item["book_id"] for item in payload["items"]] == [str(b) for b in BOOKS]
         assert [item["quantity"] for item in payload["items"]] == [2, 1, 1]
+
+    def test_items_carry_their_titles_as_sold_and_the_order_its_email(self) -> None:
+        payload = events.order_created(uuid.uuid4(), order())
+        assert [item["title"] for item in payload["items"]] == ["A", "B", "C"]
+        assert payload["email"] == "alice@example.org"
+
+    def test_an_order_without_a_verified_email_says_null(self) -> None:
+        placed = order()
+        placed.email = None
+        payload = events.order_created(uuid.uuid4(), placed)
+        validate(payload, CREATED)
+        assert payload["email"] is None
 
     def test_payload_is_json_serialisable_as_is(self) -> None:
         payload = events.order_created(uuid.uuid4(), order())

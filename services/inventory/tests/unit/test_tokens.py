@@ -20,7 +20,7 @@ from factories import (
 
 from servicekit.auth.exceptions import InvalidToken, KeysUnavailable
 from servicekit.auth.jwks import JwksCache
-from servicekit.auth.tokens import TokenValidator
+from servicekit.auth.tokens import Principal, TokenValidator
 
 
 def _b64(part: dict[str, Any]) -> str:
@@ -191,3 +191,24 @@ class TestJwksCache:
         idp.document["keys"][0]["use"] = "enc"
         with pytest.raises(KeysUnavailable):
             await validator_for(idp).validate(service_token(signing_key))
+
+
+class TestPrincipalEmail:
+    """ecom snapshots the customer's address from the token at checkout: only a verified one counts."""
+
+    def test_a_verified_email_is_taken(self) -> None:
+        claims = {"sub": "u1", "email": "reader@example.org", "email_verified": True}
+        assert Principal.from_claims(claims).email == "reader@example.org"
+
+    @pytest.mark.parametrize(
+        "claims",
+        [
+            {"sub": "u1", "email": "reader@example.org", "email_verified": False},
+            {"sub": "u1", "email": "reader@example.org"},
+            {"sub": "u1", "email": "reader@example.org", "email_verified": "true"},
+            {"sub": "u1", "email": "not-an-address", "email_verified": True},
+            {"sub": "u1", "email_verified": True},
+        ],
+    )
+    def test_an_unverified_or_missing_email_is_none(self, claims: dict[str, Any]) -> None:
+        assert Principal.from_claims(claims).email is None

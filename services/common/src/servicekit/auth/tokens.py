@@ -19,6 +19,7 @@ def _roles(container: Any) -> frozenset[str]:
 class Principal:
     subject: str
     username: str | None = None
+    email: str | None = None  # only an address Keycloak verified (claim email_verified)
     realm_roles: frozenset[str] = frozenset()
     client_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
@@ -39,9 +40,12 @@ class Principal:
         if not isinstance(subject, str) or not subject:
             raise InvalidToken("token identifies no subject")
         username = claims.get("preferred_username")
+        email = claims.get("email")
+        verified = claims.get("email_verified") is True and isinstance(email, str) and "@" in email
         return cls(
             subject=subject,
             username=username if isinstance(username, str) else None,
+            email=email if verified else None,
             realm_roles=_roles(claims.get("realm_access")),
             client_roles={name: _roles(access) for name, access in clients.items()},
         )

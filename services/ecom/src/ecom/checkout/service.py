@@ -161,6 +161,7 @@ async def _store(
             order_id=order_id,
             user_id=customer.subject,
             username=customer.username,
+            email=customer.email,
             currency=currency,
             lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
         )

@@ -16,7 +16,12 @@ def _money(value: Any) -> str:
 
 def _items(order: CustomerOrder) -> list[dict[str, Any]]:
     return [
-        {"book_id": str(item.book_id), "quantity": item.quantity, "unit_price": _money(item.unit_price)}
+        {
+            "book_id": str(item.book_id),
+            "title": item.title,
+            "quantity": item.quantity,
+            "unit_price": _money(item.unit_price),
+        }
         for item in sorted(order.items, key=lambda i: str(i.book_id))
     ]
 
@@ -27,6 +32,7 @@ def _order(event_id: uuid.UUID, order: CustomerOrder) -> dict[str, Any]:
         "event_id": str(event_id),
         "order_id": str(order.id),
         "user_id": order.user_id,
+        "email": order.email,
         "items": _items(order),
         "total": _money(order.total),
         "currency": order.currency,

@@ -26,6 +26,8 @@ class CustomerOrder(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64))
     username: Mapped[str | None] = mapped_column(String(255))
+    # The customer's verified address at checkout (from the token): order emails go there.
+    email: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(16))
     total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     currency: Mapped[str] = mapped_column(String(3))

@@ -16,11 +16,18 @@ async def insert(
     user_id: str,
     username: str | None,
     currency: str,
+    email: str | None = None,
     lines: list[tuple[uuid.UUID, str, Decimal, int]],
 ) -> CustomerOrder:
     total = sum((price * quantity for _, _, price, quantity in lines), Decimal("0.00"))
     order = CustomerOrder(
-        id=order_id, user_id=user_id, username=username, status=OrderStatus.CONFIRMED, total=total, currency=currency
+        id=order_id,
+        user_id=user_id,
+        username=username,
+        email=email,
+        status=OrderStatus.CONFIRMED,
+        total=total,
+        currency=currency,
     )
     session.add(order)
     await session.flush()
