@@ -126,3 +126,39 @@ class TestHandle:
         [dead] = sent
         assert dead["topic"] == "order.created.dlq"
         assert dict(dead["headers"])["error"].startswith(b"the reservation of order")
+
+    async def test_a_transient_failure_is_retried_then_handled(
+        self, monkeypatch: pytest.MonkeyPatch, sent: list[dict[str, Any]]
+    ) -> None:
+        calls = 0
+
+        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+            nonlocal calls
+            calls += 1
+            if calls < 3:
+                raise ConnectionError("database restarting")
+            return CommitOutcome.COMMITTED
+
+        monkeypatch.setattr(consumer_module, "commit_reservation", commit)
+        before = consumed("committed")
+        await self.handle(sent)
+        assert (calls, sent, consumed("committed")) == (3, [], before + 1)
+
+    async def test_a_failure_that_outlasts_the_retries_is_dead_lettered_with_its_origin(
+        self, monkeypatch: pytest.MonkeyPatch, sent: list[dict[str, Any]]
+    ) -> None:
+        calls = 0
+
+        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+            nonlocal calls
+            calls += 1
+            raise ConnectionError("database down")
+
+        monkeypatch.setattr(consumer_module, "commit_reservation", commit)
+        await self.handle(sent)
+        assert calls == 5
+        [dead] = sent
+        headers = dict(dead["headers"])
+        assert dead["topic"] == "order.created.dlq"
+        assert headers["error"].startswith(b"gave up after 5 attempts")
+        assert (headers["original.topic"], headers["original.offset"]) == (b"order.created", b"7")
