@@ -18,6 +18,7 @@ from rich.table import Table
 
 from bookstore import analytics, provision, reports, secrets, sockets, ui
 from bookstore.components import BY_NAME, COMPONENTS, SERVICE_USER, Component, Context, port_in_use
+from bookstore.components.notifier import SMTP_SETTINGS
 from bookstore.config import DEFAULT_PORTS, Paths, port
 from bookstore.supervise import Supervisor
 
@@ -41,8 +42,9 @@ def build_context(write_secrets: bool = True) -> Context:
 # Service settings a person may change per `make up` (`ECOM_WORKERS=2 make up`). `up` records the values of
 # its own environment, so supervisord restarts the process with them too, and a later plain `make up`
 # returns to the defaults.
-TUNABLES = tuple(
-    f"{service}_{setting}" for service in ("ECOM", "INVENTORY") for setting in ("WORKERS", "RATE_LIMIT_PER_MINUTE")
+TUNABLES = (
+    *(f"{service}_{setting}" for service in ("ECOM", "INVENTORY") for setting in ("WORKERS", "RATE_LIMIT_PER_MINUTE")),
+    *SMTP_SETTINGS,
 )
 
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check bookstore tests services deploy/local/superset
 .venv/bin/ruff format --check bookstore tests services deploy/local/superset
-.venv/bin/mypy bookstore services/common/src services/inventory/src services/ecom/src tests
+.venv/bin/mypy bookstore services/common/src services/inventory/src services/ecom/src services/notifier/src tests
 if [ ! -d ui/node_modules ]; then
   echo "lint: ui/node_modules is missing; run 'make provision' first" >&2
   exit 1

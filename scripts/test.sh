@@ -29,6 +29,7 @@ guard=(-p tests.suite_guard)
 floors=(
   services/inventory/tests/unit=80 services/inventory/tests/integration=100
   services/ecom/tests/unit=140 services/ecom/tests/integration=120
+  services/notifier/tests/unit=12
   tests/unit=70 tests/platform=128 tests/e2e=40
 )
 min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the folder $1
@@ -39,7 +40,7 @@ min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the 
 }
 
 run_suite ./scripts/lint.sh
-for service in inventory ecom; do
+for service in inventory ecom notifier; do
   mapfile -t min < <(min_tests "services/$service/tests")
   run_suite .venv/bin/pytest -c "services/$service/pyproject.toml" --rootdir "services/$service" \
     "${guard[@]}" "${min[@]}" "services/$service/tests"

@@ -17,6 +17,7 @@ TOPICS = (
     "order.cancelled",
     "inventory.updated",
     "order.created.dlq",
+    "order.cancelled.dlq",  # the notifier dead-letters both order topics
     "inventory.updated.dlq",
     "cdc.dlq",  # change events the analytics mirrors could not apply, with the error in headers
 )

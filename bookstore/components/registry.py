@@ -9,6 +9,7 @@ from bookstore.components.gateway import Gateway
 from bookstore.components.kafka import Kafka, KafkaConnect
 from bookstore.components.keycloak import Keycloak
 from bookstore.components.mailpit import Mailpit
+from bookstore.components.notifier import Notifier
 from bookstore.components.pgadmin import PgAdmin
 from bookstore.components.postgres import Postgres
 from bookstore.components.redis import Redis
@@ -87,6 +88,7 @@ COMPONENTS: list[Component] = [
         },
         secret_env={"ECOM_SERVICE_CLIENT_SECRET": "ECOM_SERVICE_CLIENT_SECRET"},
     ),
+    Notifier(name="notifier", port_var="NOTIFIER_PORT", depends=("kafka", "redis", "mailpit")),
 ]
 
 BY_NAME = {c.name: c for c in COMPONENTS}
