@@ -9,10 +9,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bookstore.components.base import Component, Context
+from bookstore.components.notifier import smtp
 
 KEYCLOAK_VERSION = "26.5.4"
 BUILD_OPTIONS = ("--db=postgres", "--health-enabled=true", "--metrics-enabled=true")
@@ -58,11 +60,59 @@ _PLACEHOLDER = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 def realm_values(ctx: Context) -> dict[str, str]:
     """What the realm file's ${PLACEHOLDERS} stand for."""
+    relay = smtp(ctx)
     return {
         "BOOKSTORE_PUBLIC_UI_URL": f"https://myecom.net:{ctx.port('GATEWAY_PORT')}",
         "SUPERSET_PUBLIC_URL": f"http://localhost:{ctx.port('SUPERSET_PORT')}",
+        # The realm's mail (verification, password reset): the same relay as the notifier.
+        "BOOKSTORE_SMTP_HOST": relay["host"],
+        "BOOKSTORE_SMTP_PORT": relay["port"],
+        "BOOKSTORE_SMTP_FROM": relay["from"],
+        "BOOKSTORE_SMTP_STARTTLS": str(relay["tls"] == "starttls").lower(),
+        "BOOKSTORE_SMTP_SSL": str(relay["tls"] == "tls").lower(),
+        "BOOKSTORE_SMTP_AUTH": str(bool(relay["user"])).lower(),
+        "BOOKSTORE_SMTP_USER": relay["user"],
+        "BOOKSTORE_SMTP_PASSWORD": relay["password"],
         **{k: ctx.env[k] for k in REALM_SECRETS},
     }
+
+
+def _realm_file(ctx: Context) -> dict[str, Any]:
+    text = (ctx.paths.deploy / "keycloak" / "realm-bookstore.json").read_text()
+    values = realm_values(ctx)
+    realm: dict[str, Any] = json.loads(_PLACEHOLDER.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], text))
+    return realm
+
+
+# Realm-level settings the realm file sets that a partial import cannot change on an existing realm.
+REALM_SETTINGS = ("registrationAllowed", "verifyEmail", "resetPasswordAllowed", "passwordPolicy", "smtpServer")
+
+
+def apply_realm_settings(ctx: Context, comp: Keycloak) -> list[str]:
+    """Brings an existing realm's REALM_SETTINGS and default groups to the realm file's (admin API; a no-op when
+    they already match). Returns what changed."""
+    wanted = _realm_file(ctx)
+    base = f"http://127.0.0.1:{ctx.port(comp.port_var)}/admin/realms/{wanted['realm']}"
+    with httpx.Client(headers={"Authorization": f"Bearer {admin_token(ctx, comp)}"}, timeout=30) as admin:
+        current = admin.get(base).raise_for_status().json()
+        changed = [k for k in REALM_SETTINGS if not _same(k, current.get(k), wanted[k])]
+        if changed:
+            admin.put(base, json={k: wanted[k] for k in changed}).raise_for_status()
+        defaults = {g["path"] for g in admin.get(f"{base}/default-groups").raise_for_status().json()}
+        for path in set(wanted.get("defaultGroups", [])) - defaults:
+            group = admin.get(f"{base}/group-by-path/{path.lstrip('/')}").raise_for_status().json()
+            admin.put(f"{base}/default-groups/{group['id']}").raise_for_status()
+            changed.append(f"default group {path}")
+    return changed
+
+
+def _same(key: str, current: Any, wanted: Any) -> bool:
+    if key == "smtpServer" and isinstance(current, dict):
+        # Keycloak masks a stored SMTP password: compare everything else, and the password only when unset.
+        current = {k: v for k, v in current.items() if k != "password" or v != "**********"}
+        wanted = {k: v for k, v in wanted.items() if v != "" and (k != "password" or "password" not in current)}
+        return {k: v for k, v in current.items() if v != ""} == wanted
+    return bool(current == wanted)
 
 
 def admin_token(ctx: Context, comp: Keycloak) -> str:
@@ -81,13 +131,11 @@ def admin_token(ctx: Context, comp: Keycloak) -> str:
 
 
 def add_missing_realm_parts(ctx: Context, comp: Keycloak) -> list[str]:
-    """`--import-realm` skips a realm that exists: roles, users and clients added to the realm file since are
+    """`--import-realm` skips a realm that exists: roles, groups, users and clients added to the realm file since are
     created by a partial import that skips whatever exists (nothing there is overwritten). Returns what was
     added ("client superset", ...)."""
-    text = (ctx.paths.deploy / "keycloak" / "realm-bookstore.json").read_text()
-    values = realm_values(ctx)
-    realm = json.loads(_PLACEHOLDER.sub(lambda m: json.dumps(values[m.group(1)])[1:-1], text))
-    parts = {k: realm[k] for k in ("roles", "users", "clients") if k in realm}
+    realm = _realm_file(ctx)
+    parts = {k: realm[k] for k in ("roles", "groups", "users", "clients") if k in realm}
     response = httpx.post(
         f"http://127.0.0.1:{ctx.port(comp.port_var)}/admin/realms/{realm['realm']}/partialImport",
         headers={"Authorization": f"Bearer {admin_token(ctx, comp)}"},
@@ -156,6 +204,7 @@ class Keycloak(Component):
 
     def after_ready(self, ctx: Context) -> None:
         add_missing_realm_parts(ctx, self)
+        apply_realm_settings(ctx, self)
 
     def is_ready(self, ctx: Context) -> bool:
         try:

@@ -23,7 +23,7 @@ function SearchBox() {
 }
 
 export function Layout() {
-  const { user, ready, roles, login, logout } = useAuth();
+  const { user, ready, roles, login, register, logout } = useAuth();
   const cart = useCart();
   const count = cart.data?.item_count ?? 0;
   if (!ready) {
@@ -53,9 +53,14 @@ export function Layout() {
               Sign out {user.profile.preferred_username}
             </button>
           ) : (
-            <button type="button" onClick={() => void login()}>
-              Sign in
-            </button>
+            <>
+              <button type="button" onClick={() => void login()}>
+                Sign in
+              </button>
+              <button type="button" onClick={() => void register()}>
+                Create account
+              </button>
+            </>
           )}
         </nav>
       </header>

@@ -48,6 +48,11 @@ export function login(returnTo: string): Promise<void> {
   return userManager.signinRedirect({ state: { returnTo } satisfies ReturnState });
 }
 
+/** Keycloak's registration page through the same PKCE flow (OIDC prompt=create); back signed in. */
+export function register(returnTo: string): Promise<void> {
+  return userManager.signinRedirect({ prompt: "create", state: { returnTo } satisfies ReturnState });
+}
+
 export function silentLogin(returnTo: string): Promise<void> {
   return userManager.signinRedirect({ prompt: "none", state: { returnTo, silent: true } satisfies ReturnState });
 }

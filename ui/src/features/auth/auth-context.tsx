@@ -3,7 +3,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { useLocation } from "react-router";
 
 import { setAccessTokenSource } from "../../lib/api-client";
-import { login, logout, realmRoles, silentLogin, userManager, wasSignedIn } from "../../lib/auth";
+import { login, logout, realmRoles, register, silentLogin, userManager, wasSignedIn } from "../../lib/auth";
 
 interface AuthState {
   user: User | null;
@@ -11,6 +11,7 @@ interface AuthState {
   ready: boolean;
   roles: string[];
   login: (returnTo?: string) => Promise<void>;
+  register: (returnTo?: string) => Promise<void>;
   logout: () => Promise<void>;
   setUser: (user: User | null) => void;
 }
@@ -55,6 +56,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       ready,
       roles: realmRoles(user),
       login: (returnTo?: string) => login(returnTo ?? location.pathname + location.search),
+      register: (returnTo?: string) => register(returnTo ?? location.pathname + location.search),
       logout: () => logout(user),
       setUser: (next) => {
         setUser(next);
