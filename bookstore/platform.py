@@ -54,7 +54,11 @@ def _tunables_file(paths: Paths) -> Path:
 
 def record_tunables(ctx: Context) -> None:
     chosen = {name: os.environ[name] for name in TUNABLES if name in os.environ}
-    _tunables_file(ctx.paths).write_text("".join(f"{k}={v}\n" for k, v in chosen.items()))
+    # 0600: BOOKSTORE_SMTP_PASSWORD (a real relay's login) may be among them.
+    fd = os.open(_tunables_file(ctx.paths), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("".join(f"{k}={v}\n" for k, v in chosen.items()))
+    os.chmod(_tunables_file(ctx.paths), 0o600)
     for name in TUNABLES:
         ctx.env.pop(name, None)
     ctx.env.update(chosen)
