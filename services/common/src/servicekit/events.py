@@ -150,6 +150,9 @@ class EventConsumer(Generic[E]):
             ("original.topic", record.topic.encode()),
             ("original.partition", str(record.partition).encode()),
             ("original.offset", str(record.offset).encode()),
+            # Every group reading a topic dead-letters its own copy of a bad record (inventory and the notifier
+            # both read order.created): this names the one that gave up.
+            ("consumer.group", self.group_id.encode()),
         ]
         await send(f"{record.topic}.dlq", value=record.value, key=record.key, headers=headers)
         self.outcomes.labels("dead_lettered").inc()

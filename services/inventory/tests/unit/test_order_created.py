@@ -162,3 +162,4 @@ class TestHandle:
         assert dead["topic"] == "order.created.dlq"
         assert headers["error"].startswith(b"gave up after 5 attempts")
         assert (headers["original.topic"], headers["original.offset"]) == (b"order.created", b"7")
+        assert headers["consumer.group"] == b"inventory-service"  # which group gave up
