@@ -67,8 +67,8 @@ class Kafka(Component):
             "kafka.tools.StorageTool",
             "format",
             "--ignore-formatted",
-            "-t",
-            ctx.env["KAFKA_CLUSTER_ID"],
+            # One token: a base64url id may start with "-", which argparse would take for an option.
+            f"--cluster-id={ctx.env['KAFKA_CLUSTER_ID']}",
             "-c",
             str(self.props(ctx)),
         )
