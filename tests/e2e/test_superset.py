@@ -125,8 +125,10 @@ class TestAnalystDashboards:
         place_order(api, with_csrf(api, {"Authorization": f"Bearer {token}"}), {book: 2})
         deadline = time.monotonic() + 40  # refresh 10 s + cache 5 s + CDC, on a busy machine
         while not any(_bar(answer, title) == 2 for answer in answers):
-            assert time.monotonic() < deadline, f"no refresh of the dashboard showed {title} at 2 units"
-            analyst.wait_for_timeout(250)  # lets Playwright deliver the page's responses while polling them
+            left = deadline - time.monotonic()
+            assert left > 0, f"no refresh of the dashboard showed {title} at 2 units"
+            # Waits for the page's next chart-data answer (the handler above records it), not for a fixed time.
+            analyst.wait_for_event("response", lambda r: "/api/v1/chart/data" in r.url, timeout=left * 1000)
 
 
 def _bar(answer: Response, title: str) -> float | None:
