@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -18,7 +19,9 @@ def to_asyncpg_url(url: str) -> str:
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+# Connections a worker keeps open. Overflow connections are closed when returned, so under load they would be
+# reopened (TLS and authentication each time) request after request: the pool itself is sized for the load.
+def create_engine(database_url: str, *, pool_size: int = 20, max_overflow: int = 10) -> AsyncEngine:
     return create_async_engine(
         to_asyncpg_url(database_url),
         pool_size=pool_size,
@@ -38,8 +41,13 @@ def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return sessionmaker
 
 
+async def _sessionmaker_dependency(request: Request) -> async_sessionmaker[AsyncSession]:
+    # Dependencies are coroutines throughout: FastAPI runs a plain function in a worker thread, a costly hop.
+    return get_sessionmaker(request)
+
+
 # For services that run several transactions of their own in one request (the checkout saga).
-SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker_dependency)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -55,6 +63,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function" commits before the response is sent, so a failed commit can never follow a 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for read-only routes that answer with one statement: no ORM session and no
+    transaction (one statement sees one snapshot), so a read costs one round trip plus the pool's ping."""
+    engine: AsyncEngine = request.app.state.engine
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        yield raw.driver_connection
+
+
+ReaderDep = Annotated[asyncpg.Connection, Depends(get_reader, scope="function")]
 
 
 @asynccontextmanager

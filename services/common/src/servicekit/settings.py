@@ -117,7 +117,8 @@ class SettingsLoader(Generic[S_co]):
         return self._settings
 
 
-def app_settings(request: Request) -> Any:
+async def app_settings(request: Request) -> Any:
     """The settings the running app was created with (tests create apps with their own); a service types it
-    with `SettingsDep = Annotated[Settings, Depends(app_settings)]`."""
+    with `SettingsDep = Annotated[Settings, Depends(app_settings)]`. (Async on purpose: FastAPI runs a plain
+    function dependency in a worker thread, a costly hop for a lookup.)"""
     return request.app.state.settings

@@ -4,6 +4,7 @@ import hmac
 import json
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from factories import (
@@ -125,6 +126,73 @@ class TestTokenValidator:
     async def test_refuses_garbage(self, signing_key: SigningKey, token: str) -> None:
         with pytest.raises(InvalidToken):
             await validator_for(FakeIdp(signing_key)).validate(token)
+
+
+class TestVerifiedTokenCache:
+    """A token that passed is not checked again until it expires or `cache_seconds` pass."""
+
+    @pytest.fixture
+    def decodes(self, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        calls: list[str] = []
+        real = jwt.decode
+
+        def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+            calls.append(token)
+            return real(token, *args, **kwargs)
+
+        monkeypatch.setattr("servicekit.auth.tokens.jwt.decode", counting)
+        return calls
+
+    def validator(self, idp: FakeIdp, clock: Clock) -> TokenValidator:
+        keys = JwksCache(idp.fetch, min_refresh_seconds=10, max_age_seconds=600, clock=clock)
+        return TokenValidator(keys, issuer=ISSUER, audience=AUDIENCE, leeway=5, cache_seconds=60, clock=clock)
+
+    async def test_a_verified_token_is_answered_from_the_cache(
+        self, signing_key: SigningKey, decodes: list[str]
+    ) -> None:
+        validator = self.validator(FakeIdp(signing_key), Clock())
+        token = admin_token(signing_key)
+        first, second = await validator.validate(token), await validator.validate(token)
+        assert first == second and first.realm_roles == {"customer", "admin"}
+        assert decodes == [token]
+
+    async def test_the_cache_keeps_a_token_at_most_cache_seconds(
+        self, signing_key: SigningKey, decodes: list[str]
+    ) -> None:
+        clock = Clock()
+        validator = self.validator(FakeIdp(signing_key), clock)
+        token = admin_token(signing_key)
+        await validator.validate(token)
+        clock.now += 59
+        await validator.validate(token)
+        clock.now += 2
+        await validator.validate(token)
+        assert len(decodes) == 2
+
+    async def test_a_cached_token_is_checked_again_once_it_expires(
+        self, signing_key: SigningKey, decodes: list[str]
+    ) -> None:
+        token = make_token(signing_key, expires_in=30)
+        exp = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))["exp"]
+        clock = Clock()
+        clock.now = exp - 10
+        validator = self.validator(FakeIdp(signing_key), clock)
+        await validator.validate(token)
+        clock.now = exp - 1
+        await validator.validate(token)
+        assert len(decodes) == 1
+        # Past exp the cache no longer answers (a fresh check applies the leeway and the real clock).
+        clock.now = exp
+        await validator.validate(token)
+        assert len(decodes) == 2
+
+    async def test_a_refused_token_is_not_remembered(self, signing_key: SigningKey, decodes: list[str]) -> None:
+        validator = self.validator(FakeIdp(signing_key), Clock())
+        token = make_token(signing_key, aud="account")
+        for _ in range(2):
+            with pytest.raises(InvalidToken, match="not intended"):
+                await validator.validate(token)
+        assert len(decodes) == 2
 
 
 class TestJwksCache:

@@ -1,4 +1,5 @@
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,13 +53,47 @@ class Principal:
 
 
 class TokenValidator:
-    def __init__(self, keys: JwksCache, *, issuer: str, audience: str, leeway: int = 30) -> None:
+    """Checks Keycloak's RS256 access tokens. A token that passed is remembered until it expires (at most
+    `cache_seconds`): checking the signature costs more than the rest of a typical request, and a shopper sends
+    the same token with every request for minutes."""
+
+    def __init__(
+        self,
+        keys: JwksCache,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: int = 30,
+        cache_seconds: float = 60.0,
+        cache_size: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        self._cache_seconds = cache_seconds
+        self._cache_size = cache_size
+        self._clock = clock
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def validate(self, token: str) -> Principal:
+        now = self._clock()
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, until = cached
+            if now < until:
+                return principal
+            del self._verified[token]
+        claims = await self._verify(token)
+        principal = Principal.from_claims(claims)
+        if len(self._verified) >= self._cache_size:
+            self._verified.clear()  # simpler than LRU; a full cache only costs one signature check per token
+        # Until `exp` itself, not exp + leeway: a cached answer is never more lenient than a fresh check.
+        self._verified[token] = (principal, min(float(claims["exp"]), now + self._cache_seconds))
+        return principal
+
+    async def _verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -87,4 +122,4 @@ class TokenValidator:
             raise InvalidToken("token not intended for this API") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken("invalid token") from exc
-        return Principal.from_claims(claims)
+        return claims

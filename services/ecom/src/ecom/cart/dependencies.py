@@ -8,14 +8,14 @@ from ecom.csrf.dependencies import GuestId
 from servicekit.auth.dependencies import OptionalPrincipal
 
 
-def cart_owner(principal: OptionalPrincipal, guest: GuestId) -> CartOwner:
+async def cart_owner(principal: OptionalPrincipal, guest: GuestId) -> CartOwner:
     """A valid bearer token means the user's cart; no token means the guest cookie's cart."""
     if principal is not None:
         return CartOwner(user_id=principal.subject)
     return CartOwner(guest=guest)
 
 
-def guest_carts(request: Request) -> GuestCarts:
+async def guest_carts(request: Request) -> GuestCarts:
     carts: GuestCarts = request.app.state.guest_carts
     return carts
 

@@ -2,69 +2,89 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select, update
+import asyncpg
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.catalog.schemas import SortOrder
 from ecom.models import Book
 
+# Read paths (the catalog's list and search) run one hand-written statement on a plain connection: no ORM
+# objects, and the page's total comes with its rows (`count(*) over ()`), so a page is one round trip.
+_COLUMNS = "id, title, author, isbn13, genre, published_year, price, description, count(*) OVER () AS total"
+
+# The id makes every order total, so pages never repeat or skip a book.
 _ORDER = {
-    SortOrder.TITLE: (Book.title.asc(),),
-    SortOrder.TITLE_DESC: (Book.title.desc(),),
-    SortOrder.AUTHOR: (Book.author.asc(), Book.title.asc()),
-    SortOrder.AUTHOR_DESC: (Book.author.desc(), Book.title.asc()),
-    SortOrder.PRICE: (Book.price.asc(), Book.title.asc()),
-    SortOrder.PRICE_DESC: (Book.price.desc(), Book.title.asc()),
-    SortOrder.YEAR: (Book.published_year.asc(), Book.title.asc()),
-    SortOrder.YEAR_DESC: (Book.published_year.desc(), Book.title.asc()),
-    SortOrder.NEWEST: (Book.created_at.desc(), Book.title.asc()),
+    SortOrder.TITLE: "title, id",
+    SortOrder.TITLE_DESC: "title DESC, id",
+    SortOrder.AUTHOR: "author, title, id",
+    SortOrder.AUTHOR_DESC: "author DESC, title, id",
+    SortOrder.PRICE: "price, title, id",
+    SortOrder.PRICE_DESC: "price DESC, title, id",
+    SortOrder.YEAR: "published_year, title, id",
+    SortOrder.YEAR_DESC: "published_year DESC, title, id",
+    SortOrder.NEWEST: "created_at DESC, title, id",
 }
 
 # Below this trigram word similarity a query is not taken as a misspelling of a title or author word.
 TYPO_THRESHOLD = 0.45
+
+# Full-text matches ranked by ts_rank_cd (title > author > description), plus trigram matches of title or author
+# words so a misspelling (`tolkein`) still finds the book. $1 is the query text. (S608: the statements below are
+# put together from constants only; every value a caller sends is a bind parameter.)
+_SEARCH = f"""
+SELECT {_COLUMNS} FROM (
+  SELECT *, websearch_to_tsquery('english', $1) AS tsquery,
+         greatest(word_similarity($1, title), word_similarity($1, author), similarity($1, title)) AS similarity
+  FROM book WHERE active
+) AS candidate
+WHERE search_vector @@ tsquery OR similarity >= {TYPO_THRESHOLD}
+ORDER BY ts_rank_cd(search_vector, tsquery) * 2 + similarity DESC, title, id
+"""  # noqa: S608
 
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _active() -> Select[Any]:
-    return select(Book).where(Book.active)
-
-
-async def _page(session: AsyncSession, query: Select[Any], *, offset: int, limit: int) -> tuple[list[Book], int]:
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = (await session.scalars(query.offset(offset).limit(limit))).all()
-    return list(rows), total or 0
+async def _page(
+    connection: asyncpg.Connection, sql: str, args: list[Any], *, offset: int, limit: int
+) -> tuple[list[asyncpg.Record], int]:
+    """One page of `sql`'s rows and the number of all its rows (a second count only for a page past the end)."""
+    rows = await connection.fetch(f"{sql} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}", *args, limit, offset)
+    if rows:
+        return rows, rows[0]["total"]
+    total = await connection.fetchval(f"SELECT count(*) FROM ({sql}) AS page", *args) if offset else 0  # noqa: S608
+    return [], total
 
 
 async def list_books(
-    session: AsyncSession, *, genre: str | None, author: str | None, sort: SortOrder, offset: int, limit: int
-) -> tuple[list[Book], int]:
-    query = _active()
+    connection: asyncpg.Connection,
+    *,
+    genre: str | None,
+    author: str | None,
+    sort: SortOrder,
+    offset: int,
+    limit: int,
+) -> tuple[list[asyncpg.Record], int]:
+    """Active books, filtered, in `sort` order: one page and the total."""
+    where, args = ["active"], []
     if genre:
-        query = query.where(func.lower(Book.genre) == genre.lower())
+        args.append(genre.lower())
+        where.append(f"lower(genre) = ${len(args)}")
     if author:
-        query = query.where(Book.author.ilike(f"%{_escape_like(author)}%", escape="\\"))
-    # The id makes the order total, so pages never repeat or skip a book.
-    return await _page(session, query.order_by(*_ORDER[sort], Book.id), offset=offset, limit=limit)
+        args.append(f"%{_escape_like(author)}%")
+        where.append(f"author ILIKE ${len(args)} ESCAPE '\\'")
+    sql = f"SELECT {_COLUMNS} FROM book WHERE {' AND '.join(where)} ORDER BY {_ORDER[sort]}"  # noqa: S608
+    return await _page(connection, sql, args, offset=offset, limit=limit)
 
 
-async def search(session: AsyncSession, q: str, *, offset: int, limit: int) -> tuple[list[Book], int]:
-    """Full-text matches ranked by ts_rank_cd (title > author > description), plus trigram matches of
-    title or author words so a misspelling (`tolkein`) still finds the book."""
-    tsquery = func.websearch_to_tsquery("english", q)
-    similarity = func.greatest(
-        func.word_similarity(q, Book.title), func.word_similarity(q, Book.author), func.similarity(q, Book.title)
-    )
-    rank = func.ts_rank_cd(Book.search_vector, tsquery) * 2 + similarity
-    query = (
-        _active()
-        .where(or_(Book.search_vector.op("@@")(tsquery), similarity >= literal(TYPO_THRESHOLD)))
-        .order_by(rank.desc(), Book.title, Book.id)
-    )
-    return await _page(session, query, offset=offset, limit=limit)
+async def search(
+    connection: asyncpg.Connection, q: str, *, offset: int, limit: int
+) -> tuple[list[asyncpg.Record], int]:
+    """Ranked full-text search with typo tolerance: one page and the number of matches."""
+    return await _page(connection, _SEARCH, [q], offset=offset, limit=limit)
 
 
 async def genres(session: AsyncSession) -> list[tuple[str, int]]:

@@ -8,7 +8,7 @@ from ecom.catalog.covers import render_cover
 from ecom.catalog.schemas import BookPage, BookRead, GenreCount, SortOrder
 from ecom.config import API_PREFIX
 from ecom.ratelimit import rate_limit
-from servicekit.db import SessionDep
+from servicekit.db import ReaderDep, SessionDep
 from servicekit.errors import error_responses
 from servicekit.validation import NoNul
 
@@ -20,26 +20,27 @@ Size = Annotated[int, Query(ge=1, le=100, description="items per page (at most 1
 
 @router.get("", response_model=BookPage, responses=error_responses(422, 429))
 async def list_books(
-    session: SessionDep,
+    reader: ReaderDep,
     page: Page = 1,
     size: Size = 20,
     genre: Annotated[str | None, Query(min_length=1, max_length=50), NoNul] = None,
     author: Annotated[str | None, Query(min_length=1, max_length=200), NoNul] = None,
     sort: SortOrder = SortOrder.TITLE,
-) -> BookPage:
+) -> Response:
     """The catalog, one page at a time, optionally filtered by genre and author."""
-    return await service.list_books(session, page=page, size=size, genre=genre, author=author, sort=sort)
+    body = await service.list_books(reader, page=page, size=size, genre=genre, author=author, sort=sort)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/search", response_model=BookPage, responses=error_responses(422, 429))
 async def search_books(
-    session: SessionDep,
+    reader: ReaderDep,
     q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S", description="words to look for"), NoNul],
     page: Page = 1,
     size: Size = 20,
-) -> BookPage:
+) -> Response:
     """Ranked full-text search over title, author and description; tolerates typos."""
-    return await service.search(session, q.strip(), page=page, size=size)
+    return Response(await service.search(reader, q.strip(), page=page, size=size), media_type="application/json")
 
 
 @router.get("/genres", response_model=list[GenreCount], responses=error_responses(429))

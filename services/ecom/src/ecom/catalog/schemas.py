@@ -28,6 +28,10 @@ def _year(value: int) -> int:
     return value
 
 
+def cover_url(book_id: uuid.UUID) -> str:
+    return f"{API_PREFIX}/books/{book_id}/cover.svg"
+
+
 class SortOrder(StrEnum):
     TITLE = "title"
     TITLE_DESC = "-title"
@@ -69,7 +73,7 @@ class BookRead(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def cover_url(self) -> str:
-        return f"{API_PREFIX}/books/{self.id}/cover.svg"
+        return cover_url(self.id)
 
 
 class BookPage(BaseModel):

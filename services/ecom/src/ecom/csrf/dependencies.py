@@ -21,7 +21,12 @@ def guest_id(request: Request) -> str | None:
     return value if _GUEST_ID.fullmatch(value) else None
 
 
-GuestId = Annotated[str | None, Depends(guest_id)]
+async def _guest_id_dependency(request: Request) -> str | None:
+    # Dependencies are coroutines: FastAPI would run a plain function in a worker thread, a costly hop.
+    return guest_id(request)
+
+
+GuestId = Annotated[str | None, Depends(_guest_id_dependency)]
 
 
 def set_guest_cookie(response: Response, value: str, *, max_age: int, secure: bool) -> None:
@@ -49,7 +54,11 @@ def csrf_store(request: Request) -> CsrfStore:
     return store
 
 
-CsrfStoreDep = Annotated[CsrfStore, Depends(csrf_store)]
+async def _csrf_store_dependency(request: Request) -> CsrfStore:
+    return csrf_store(request)
+
+
+CsrfStoreDep = Annotated[CsrfStore, Depends(_csrf_store_dependency)]
 
 
 def binding(principal: Principal | None, guest: str | None) -> str | None:

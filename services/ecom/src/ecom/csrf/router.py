@@ -1,10 +1,8 @@
-from typing import Annotated
-
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from ecom.config import API_PREFIX, SettingsDep
-from ecom.csrf.dependencies import CSRF_HEADER, CsrfStoreDep, binding, ensure_guest_id, guest_id
+from ecom.csrf.dependencies import CSRF_HEADER, CsrfStoreDep, GuestId, binding, ensure_guest_id
 from ecom.ratelimit import rate_limit
 from servicekit.auth.dependencies import OptionalPrincipal
 from servicekit.errors import error_responses
@@ -22,7 +20,7 @@ async def issue_csrf_token(
     request: Request,
     response: Response,
     principal: OptionalPrincipal,
-    guest: Annotated[str | None, Depends(guest_id)],
+    guest: GuestId,
     settings: SettingsDep,
     store: CsrfStoreDep,
 ) -> CsrfToken:
