@@ -7,6 +7,8 @@ the star schema needs (see analytics/README.md).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import jinja2
 
 from bookstore import connectors, flink_jobs
@@ -39,15 +41,30 @@ def source_config(ctx: Context, source: Source) -> dict[str, object]:
     )
 
 
-def job_sql(ctx: Context) -> str:
+def _template(ctx: Context) -> jinja2.Template:
     template = (ctx.paths.root / "analytics" / "flink" / "star.sql.j2").read_text()
-    return jinja2.Template(template, undefined=jinja2.StrictUndefined).render(
-        bootstrap=f"127.0.0.1:{ctx.port('KAFKA_PORT')}",
+    return jinja2.Template(template, undefined=jinja2.StrictUndefined)
+
+
+def _template_vars(ctx: Context) -> dict[str, str]:
+    return {
+        "bootstrap": f"127.0.0.1:{ctx.port('KAFKA_PORT')}",
         # stringtype=unspecified: Flink binds its STRING ids as text, PostgreSQL casts them to uuid.
-        jdbc_url=f"jdbc:postgresql://127.0.0.1:{ctx.port('ANALYTICS_DB_PORT')}/analytics?stringtype=unspecified",
-        user="flink_writer",
-        password=ctx.env["ANALYTICS_FLINK_PASSWORD"],
-    )
+        "jdbc_url": f"jdbc:postgresql://127.0.0.1:{ctx.port('ANALYTICS_DB_PORT')}/analytics?stringtype=unspecified",
+        "user": "flink_writer",
+        "password": ctx.env["ANALYTICS_FLINK_PASSWORD"],
+    }
+
+
+def job_sql(ctx: Context) -> str:
+    return _template(ctx).render(**_template_vars(ctx))
+
+
+def kafka_source_options(ctx: Context, topic: str) -> str:
+    """The WITH options the job's sources read `topic` with (the template's own `kafka` macro): a test runs a
+    job on a throwaway topic with exactly the job's format options."""
+    macro = getattr(_template(ctx).make_module(_template_vars(ctx)), "kafka")  # noqa: B009 - a template macro
+    return str(macro(topic))
 
 
 def ensure(ctx: Context) -> None:
@@ -57,15 +74,38 @@ def ensure(ctx: Context) -> None:
     flink_jobs.submit_sql_job(ctx, JOB, job_sql(ctx))
 
 
-def checks(ctx: Context) -> list[Check]:
-    """The Flink job: RUNNING, with a completed checkpoint younger than a minute."""
-    try:
-        job = flink_jobs.job(ctx, JOB)
-    except Exception as exc:  # noqa: BLE001 - any failure to ask the JobManager is what we report
-        return [Check(f"flink job {JOB}", "UNREACHABLE", str(exc)[:200], False)]
-    if job is None:
-        return [Check(f"flink job {JOB}", "MISSING", "not running (run make up)", False)]
+def _job_check(job: flink_jobs.Job) -> Check:
+    """Healthy: RUNNING, not failed since its latest completed checkpoint, which is younger than a minute."""
     age = job.checkpoint_age_s
     detail = "no completed checkpoint yet" if age is None else f"last checkpoint {age:.1f}s ago"
-    ok = job.state == "RUNNING" and age is not None and age <= STALE_CHECKPOINT_SECONDS
-    return [Check(f"flink job {JOB}", job.state if ok or job.state != "RUNNING" else "STALE", detail, ok)]
+    if job.failed_since_checkpoint and job.last_failure is not None:
+        failed_s = (datetime.now(UTC) - job.last_failure).total_seconds()
+        detail += f"; failed {failed_s:.1f}s ago since then, in {job.last_failure_cause}"
+    ok = (
+        job.state == "RUNNING"
+        and age is not None
+        and age <= STALE_CHECKPOINT_SECONDS
+        and not job.failed_since_checkpoint
+    )
+    state = job.state
+    if not ok and job.state == "RUNNING":
+        # Running again after a failure with no checkpoint since (a bad record fails every restart), or stuck.
+        state = "FAILING" if job.failed_since_checkpoint else "STALE"
+    return Check(f"flink job {job.name}", state, detail, ok)
+
+
+def checks(ctx: Context) -> list[Check]:
+    """Every job on the session cluster: the star-schema job (missing is a failure), and any other job unless it
+    was cancelled or finished: the cluster is the platform's, and a job failing there that the platform does not
+    know is still failing (a bad record in its input, say) and must be named."""
+    try:
+        found = flink_jobs.jobs(ctx, ended_too={JOB})
+    except Exception as exc:  # noqa: BLE001 - any failure to ask the JobManager is what we report
+        return [Check(f"flink job {JOB}", "UNREACHABLE", str(exc)[:200], False)]
+    result = (
+        []
+        if any(job.name == JOB for job in found)
+        else [Check(f"flink job {JOB}", "MISSING", "not running (run make up)", False)]
+    )
+    # The platform's own job first, as before; then the others by name.
+    return result + [_job_check(job) for job in sorted(found, key=lambda j: (j.name != JOB, j.name))]
