@@ -39,7 +39,7 @@ def build_context(write_secrets: bool = True) -> Context:
     return Context(paths=paths, env=env, run_as=run_as)
 
 
-# Service settings a person may change per `make up` (`ECOM_WORKERS=2 make up`). `up` records the values of
+# Service settings a person may change per `make up` (`ECOM_WORKERS=1 make up`). `up` records the values of
 # its own environment, so supervisord restarts the process with them too, and a later plain `make up`
 # returns to the defaults.
 TUNABLES = (

@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import psutil
+import pytest
 
 from bookstore.components import COMPONENTS, Context
 from bookstore.config import ROOT
@@ -115,3 +117,34 @@ class TestPgAdmin:
         response = httpx.get(f"http://localhost:{ctx.port('PGADMIN_PORT')}/login", timeout=10, follow_redirects=True)
         assert response.status_code == 200
         assert "pgAdmin" in response.text
+
+
+class TestServiceWorkers:
+    """ecom and inventory run several uvicorn workers by default, and /metrics adds up what all of them counted."""
+
+    @pytest.mark.parametrize(
+        ("service", "prefix", "metric"), [("ecom", "ecom", "ecom"), ("inventory", "inven", "inventory")]
+    )
+    def test_several_workers_serve_and_metrics_count_every_request(
+        self, ctx: Context, service: str, prefix: str, metric: str
+    ) -> None:
+        main = psutil.Process(Supervisor(ctx).info(service)["pid"])
+        workers = [child for child in main.children() if "multiprocessing-fork" in " ".join(child.cmdline())]
+        assert len(workers) >= 2, f"{service} runs {len(workers)} worker(s)"
+
+        component = next(c for c in COMPONENTS if c.name == service)
+        base = f"http://127.0.0.1:{ctx.port(component.port_var)}/{prefix}"
+        sample = (
+            f'{metric}_http_request_duration_seconds_count{{method="GET",route="/{prefix}/health/live",status="200"}}'
+        )
+
+        def counted() -> float:
+            lines = httpx.get(f"{base}/metrics").text.splitlines()
+            return next((float(line.split()[-1]) for line in lines if line.startswith(sample)), 0.0)
+
+        before = counted()
+        # A new connection each time, so the kernel spreads them over the workers (keep-alive would stay put).
+        for _ in range(40):
+            assert httpx.get(f"{base}/health/live").status_code == 200
+        # Exactly 40 more whichever worker answered each request, and whichever answers the scrape.
+        assert counted() - before == 40

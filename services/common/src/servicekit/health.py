@@ -2,12 +2,14 @@
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +19,7 @@ from servicekit.errors import error_body, error_responses
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2.0
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set by servicekit.runner when a service runs several workers
 
 
 async def ping_database(engine: AsyncEngine) -> None:
@@ -50,6 +53,11 @@ def readiness_response(checks: dict[str, str]) -> JSONResponse:
 
 
 def metrics_response() -> Response:
+    """This process's metrics, or with several workers (servicekit.runner) all workers' metrics added up."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

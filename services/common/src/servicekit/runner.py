@@ -1,9 +1,12 @@
 """The services' commands: `python -m <service>` (migrate, seed, serve) and the one-off ones."""
 
 import asyncio
+import atexit
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -11,6 +14,7 @@ import uvicorn
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from servicekit.health import MULTIPROC_ENV
 from servicekit.logs import configure_logging
 from servicekit.settings import S, ServiceSettings, SettingsLoader
 
@@ -36,8 +40,24 @@ def _problem(cls: type[ServiceSettings], error: ErrorDetails) -> str:
     return f"{cls.env_name(str(error['loc'][0]))}: {message}" if error["loc"] else message
 
 
+def prepare_multiprocess_metrics(workers: int) -> str | None:
+    """With several worker processes each keeps its own metrics, and a scrape reaches one of them: in
+    prometheus_client's multiprocess mode every worker writes its samples to files in one directory and
+    `/metrics` adds them up. The directory must be empty when the workers start (left-over files would add a
+    previous run's counts), so each run gets a fresh one, removed at exit. The variable is set before uvicorn
+    spawns the workers, which import prometheus_client afresh and so pick the mode up."""
+    if workers <= 1:
+        os.environ.pop(MULTIPROC_ENV, None)
+        return None
+    directory = tempfile.mkdtemp(prefix="bookstore-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 def serve(factory: str, settings: ServiceSettings) -> None:
     """Run the app factory `module:function` under uvicorn the way every service runs."""
+    prepare_multiprocess_metrics(settings.workers)
     uvicorn.run(
         factory,
         factory=True,

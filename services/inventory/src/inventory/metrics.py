@@ -15,4 +15,6 @@ CONSUMER_LAG = Gauge(
     "inventory_consumer_lag",
     "Messages behind the end of the order.created topic, per partition",
     ["topic", "partition"],
+    # With several workers each reports the partitions it was assigned; the latest report of a partition wins.
+    multiprocess_mode="mostrecent",
 )

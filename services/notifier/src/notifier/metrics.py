@@ -6,5 +6,8 @@ EVENTS = Counter(
     ["outcome"],
 )
 CONSUMER_LAG = Gauge(
-    "notifier_consumer_lag", "Messages behind the end of each topic, per partition", ["topic", "partition"]
+    "notifier_consumer_lag",
+    "Messages behind the end of each topic, per partition",
+    ["topic", "partition"],
+    multiprocess_mode="mostrecent",  # with several workers, the latest report of a partition wins
 )
