@@ -2,7 +2,7 @@
 BOOKSTORE := ./scripts/bootstrap.sh
 S ?=
 
-.PHONY: up test down status logs clean provision lint
+.PHONY: up test down status logs clean provision lint load
 
 up:            ## provision and start the whole platform (harmless when already up)
 	$(BOOKSTORE) up
@@ -27,3 +27,6 @@ provision:     ## install packages and artifacts only
 
 lint:          ## ruff + mypy
 	./scripts/lint.sh
+
+load:          ## 2 minutes of 20 Locust shoppers against the running platform: throughput, p95, errors
+	.venv/bin/locust -f tests/load/locustfile.py --headless --users 20 --spawn-rate 5 --run-time 2m --only-summary
