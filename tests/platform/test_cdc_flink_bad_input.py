@@ -34,7 +34,6 @@ from tests.waiting import wait_for
 REAL_TOPIC = "flink.ecom.public.book"
 # A change event cut short, as a crashed or foreign producer might leave it.
 POISON = b'{"before": null, "after": {"id": "8c4f'
-SUBMIT_TIMEOUT = 240.0  # the SQL client is a JVM started on a busy 2-core machine
 FAILING_STATES = frozenset({"RESTARTING", "FAILING", "FAILED"})
 
 
