@@ -30,7 +30,7 @@ floors=(
   services/inventory/tests/unit=80 services/inventory/tests/integration=100
   services/ecom/tests/unit=140 services/ecom/tests/integration=120
   services/notifier/tests/unit=12
-  tests/unit=70 tests/platform=128 tests/e2e=40
+  tests/unit=70 tests/platform=128 tests/e2e=40 tests/deploy=150
 )
 min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the folder $1
   local suite
@@ -46,6 +46,8 @@ for service in inventory ecom notifier; do
     "${guard[@]}" "${min[@]}" "services/$service/tests"
 done
 run_suite npm --prefix ui test   # the storefront's unit tests (vitest; fails when it finds none)
+# helm, kubeconform, kind, checkov, hadolint and shellcheck for tests/deploy (cached; a warm run takes a second).
+run_suite ./scripts/k8s_tools.sh
 # Arguments (a path, -k ...) narrow the run on purpose: then only pytest's own empty-run check applies.
 min=()
 if [ "$#" -eq 0 ]; then mapfile -t min < <(min_tests tests); fi
