@@ -39,6 +39,17 @@ class LimiterUnavailable(Exception):
     pass
 
 
+# One command per request (a pipelined MULTI/INCR/EXPIRE/EXEC is four to encode and parse): count the hit, and
+# give a new window's key its expiry.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -53,6 +64,7 @@ class RateLimiter:
         self._window = window_seconds
         self._cooldown = cooldown_seconds
         self._skip_until = 0.0
+        self._hit = redis.register_script(_HIT)  # EVALSHA, loading the script again after a Redis restart
 
     async def hit(self, key: str, limit: int, now: float | None = None) -> int | None:
         """Count one request; return the seconds until the window resets if `limit` is exceeded."""
@@ -63,10 +75,7 @@ class RateLimiter:
         window = int(now // self._window)
         redis_key = f"{self._prefix}:{key}:{window}"
         try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, self._window + 1)
-                count, _ = await pipe.execute()
+            count = int(await self._hit(keys=[redis_key], args=[self._window + 1]))
         except (RedisError, OSError) as exc:
             self._skip_until = time.monotonic() + self._cooldown
             # Logged once per cooldown rather than per request, which could flood the log.

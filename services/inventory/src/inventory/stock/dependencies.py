@@ -3,9 +3,6 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from inventory.models import Stock
-from inventory.stock import service
-from servicekit.db import SessionDep
 from servicekit.errors import UnprocessableEntity
 
 MAX_IDS = 100
@@ -34,10 +31,3 @@ async def book_ids_query(
 
 
 BookIds = Annotated[list[uuid.UUID], Depends(book_ids_query)]
-
-
-async def valid_stock(book_id: uuid.UUID, session: SessionDep) -> Stock:
-    return await service.get_stock(session, book_id)
-
-
-ValidStock = Annotated[Stock, Depends(valid_stock)]

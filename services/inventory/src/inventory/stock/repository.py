@@ -2,6 +2,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,14 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inventory.models import Stock, StockMovement
 from inventory.stock.schemas import StockLevel
 
+# The public stock reads (one book, or the catalog's badges) run one statement on a plain connection, without
+# an ORM session or a transaction: one round trip each.
+_LEVELS = "SELECT book_id, available, reserved, updated_at FROM stock"
+
+
+async def read_level(connection: asyncpg.Connection, book_id: uuid.UUID) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await connection.fetchrow(f"{_LEVELS} WHERE book_id = $1", book_id)
+    return row
+
+
+async def read_levels(connection: asyncpg.Connection, book_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await connection.fetch(
+        f"{_LEVELS} WHERE book_id = ANY($1::uuid[]) ORDER BY book_id", list(book_ids)
+    )
+    return rows
+
 
 async def get(session: AsyncSession, book_id: uuid.UUID) -> Stock | None:
     return await session.get(Stock, book_id)
-
-
-async def list_by_ids(session: AsyncSession, book_ids: Sequence[uuid.UUID]) -> Sequence[Stock]:
-    result = await session.scalars(select(Stock).where(Stock.book_id.in_(book_ids)).order_by(Stock.book_id))
-    return result.all()
 
 
 async def page(session: AsyncSession, *, offset: int, limit: int) -> tuple[Sequence[Stock], int]:

@@ -2,6 +2,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.events.schemas import InventoryUpdated
@@ -9,11 +10,24 @@ from inventory.models import Stock
 from inventory.outbox import repository as outbox
 from inventory.stock import repository
 from inventory.stock.exceptions import BookNotFound
-from inventory.stock.schemas import StockChangeReason
+from inventory.stock.schemas import StockChangeReason, StockRead
 from servicekit.outbox import OutboxMessage
 
 AGGREGATE_TYPE = "inventory"
 EVENT_TYPE = "inventory.updated"
+
+
+async def read_stock(connection: asyncpg.Connection, book_id: uuid.UUID) -> StockRead:
+    """One book's stock (404 for a book inventory does not know)."""
+    row = await repository.read_level(connection, book_id)
+    if row is None:
+        raise BookNotFound([book_id])
+    return StockRead(**row)
+
+
+async def read_stocks(connection: asyncpg.Connection, book_ids: Sequence[uuid.UUID]) -> list[StockRead]:
+    """Stock of several books; unknown ids are left out."""
+    return [StockRead(**row) for row in await repository.read_levels(connection, book_ids)]
 
 
 async def get_stock(session: AsyncSession, book_id: uuid.UUID) -> Stock:
@@ -21,10 +35,6 @@ async def get_stock(session: AsyncSession, book_id: uuid.UUID) -> Stock:
     if stock is None:
         raise BookNotFound([book_id])
     return stock
-
-
-async def list_stock(session: AsyncSession, book_ids: Sequence[uuid.UUID]) -> Sequence[Stock]:
-    return await repository.list_by_ids(session, book_ids)
 
 
 async def record_change(
