@@ -13,15 +13,18 @@ import httpx
 from bookstore import netutil
 from bookstore.components import Context
 from bookstore.config import PUBLIC_HOSTS
+from tests import target
 
 
 @contextmanager
 def api_client(ctx: Context, host: str = "api.service.net") -> Iterator[httpx.Client]:
-    """A client for https://<host>:30000 through the gateway, trusting the local CA, with a cookie jar."""
-    tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
+    """A client for https://<host>:<gateway port> of the deployment under test (tests/target.py), trusting its CA,
+    with a cookie jar."""
+    deployment = target.current(ctx)
+    tls = ssl.create_default_context(cafile=str(deployment.ca_file))
     with (
         netutil.resolve_locally(PUBLIC_HOSTS),
-        httpx.Client(base_url=f"https://{host}:{ctx.port('GATEWAY_PORT')}", verify=tls, timeout=15) as client,
+        httpx.Client(base_url=deployment.origin(host), verify=tls, timeout=15) as client,
     ):
         yield client
 

@@ -16,6 +16,7 @@ from bookstore import netutil
 from bookstore.components import Context
 from bookstore.config import PUBLIC_HOSTS
 from bookstore.platform import build_context
+from tests import target
 
 CHROMIUM = os.environ.get("BOOKSTORE_CHROMIUM", "/usr/bin/chromium")
 
@@ -26,13 +27,19 @@ def ctx() -> Context:
 
 
 @pytest.fixture(scope="session")
-def gateway_port(ctx: Context) -> int:
-    return ctx.port("GATEWAY_PORT")
+def deployment(ctx: Context) -> target.Target:
+    """The deployment under test: the local platform unless BOOKSTORE_TARGET says otherwise (tests/target.py)."""
+    return target.current(ctx)
 
 
 @pytest.fixture(scope="session")
-def ca_file(ctx: Context) -> str:
-    return str(ctx.paths.tls / "ca.pem")
+def gateway_port(deployment: target.Target) -> int:
+    return deployment.gateway_port
+
+
+@pytest.fixture(scope="session")
+def ca_file(deployment: target.Target) -> str:
+    return str(deployment.ca_file)
 
 
 @pytest.fixture

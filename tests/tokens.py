@@ -15,10 +15,19 @@ import httpx
 from bookstore import netutil
 from bookstore.components import Context
 from bookstore.config import PUBLIC_HOSTS
+from tests import target
 
 
 def _realm(ctx: Context) -> str:
-    return f"https://idp.keycloak.net:{ctx.port('GATEWAY_PORT')}/realms/bookstore"
+    return target.current(ctx).realm
+
+
+def _redirect(ctx: Context) -> str:
+    return f"{target.current(ctx).origin('myecom.net')}/callback"
+
+
+def _tls(ctx: Context) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(target.current(ctx).ca_file))
 
 
 def submit_login_form(
@@ -31,7 +40,7 @@ def submit_login_form(
             "client_id": "ui-client",
             "response_type": "code",
             "scope": "openid",
-            "redirect_uri": f"https://myecom.net:{ctx.port('GATEWAY_PORT')}/callback",
+            "redirect_uri": _redirect(ctx),
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         },
@@ -54,8 +63,7 @@ def user_token(ctx: Context, username: str, password: str) -> str:
 
 def refresh(ctx: Context, refresh_token: str) -> httpx.Response:
     """The ui-client's refresh_token grant, through the gateway, as the storefront makes it."""
-    tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
-    with netutil.resolve_locally(PUBLIC_HOSTS), httpx.Client(verify=tls, timeout=15) as client:
+    with netutil.resolve_locally(PUBLIC_HOSTS), httpx.Client(verify=_tls(ctx), timeout=15) as client:
         return client.post(
             f"{_realm(ctx)}/protocol/openid-connect/token",
             data={"grant_type": "refresh_token", "client_id": "ui-client", "refresh_token": refresh_token},
@@ -66,9 +74,8 @@ def user_tokens(ctx: Context, username: str, password: str) -> dict[str, Any]:
     """The token endpoint's whole answer (access, refresh and id token) for a realm user, by Authorization
     Code + PKCE through the gateway."""
     verifier, challenge = pkce_pair()
-    redirect = f"https://myecom.net:{ctx.port('GATEWAY_PORT')}/callback"
-    tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
-    with netutil.resolve_locally(PUBLIC_HOSTS), httpx.Client(verify=tls, timeout=15) as client:
+    redirect = _redirect(ctx)
+    with netutil.resolve_locally(PUBLIC_HOSTS), httpx.Client(verify=_tls(ctx), timeout=15) as client:
         response = submit_login_form(ctx, client, username, password, challenge)
         assert response.status_code == 302 and response.headers["location"].startswith(redirect), response.text[:300]
         code = httpx.URL(response.headers["location"]).params["code"]
