@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, String, Uuid, func
+from sqlalchemy import DateTime, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,6 +15,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for plain Core statements on hot paths: the same SQL as through the entity,
+    without the ORM's statement compilation and object loading (which cost more CPU than the round trip)."""
+    return cast(Table, model.__table__)
 
 
 def created_at_column() -> Mapped[datetime]:

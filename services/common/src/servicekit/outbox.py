@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.orm import OutboxColumns
+from servicekit.orm import OutboxColumns, table_of
 
 # Debezium reads inserts from the write-ahead log, not the table, so a row is no longer needed once written;
 # a day of rows is kept for looking at what was published.
@@ -27,7 +27,7 @@ class OutboxMessage(BaseModel):
 
 async def add(session: AsyncSession, model: type[OutboxColumns], message: OutboxMessage) -> None:
     """Write the message in the caller's transaction; Debezium publishes it once that commits."""
-    await session.execute(insert(model).values(**message.model_dump()))
+    await session.execute(insert(table_of(model)).values(**message.model_dump()))
 
 
 async def prune(session: AsyncSession, model: type[OutboxColumns], older_than: timedelta = OUTBOX_RETENTION) -> int:

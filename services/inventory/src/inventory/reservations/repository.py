@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inventory.models import Reservation, ReservationLine, ReservationStatus
+from servicekit.orm import table_of
 
 
 async def insert_held(
@@ -17,23 +18,24 @@ async def insert_held(
 
     The primary key makes a concurrent insert of the same order wait for ours to commit (then it
     does nothing and reads our row) or roll back (then it proceeds): one decrement either way."""
+    table = table_of(Reservation)  # a plain Core statement on the hot path
     result = await session.execute(
-        insert(Reservation)
+        insert(table)
         .values(
             order_id=order_id,
             request_hash=request_hash,
             status=ReservationStatus.HELD,
             expires_at=func.now() + ttl,
         )
-        .on_conflict_do_nothing(index_elements=[Reservation.order_id])
-        .returning(Reservation.expires_at)
+        .on_conflict_do_nothing(index_elements=[table.c.order_id])
+        .returning(table.c.expires_at)
     )
     return result.scalar_one_or_none()
 
 
 async def insert_lines(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]) -> None:
     await session.execute(
-        insert(ReservationLine),
+        insert(table_of(ReservationLine)),
         [{"order_id": order_id, "book_id": book_id, "quantity": quantity} for book_id, quantity in lines],
     )
 

@@ -71,7 +71,7 @@ async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seco
 
     for line in request.items:
         previous = levels[line.book_id].available
-        await stock_repository.change(
+        await stock_repository.shift(
             session, line.book_id, available_delta=-line.quantity, reserved_delta=line.quantity
         )
         await stock_service.record_change(
@@ -156,7 +156,7 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
         raise ReservationNotHeld(order_id, reservation.status)
     await stock_repository.lock(session, [line.book_id for line in reservation.lines])
     for line in reservation.lines:
-        await stock_repository.change(session, line.book_id, reserved_delta=-line.quantity)
+        await stock_repository.shift(session, line.book_id, reserved_delta=-line.quantity)
     await repository.set_status(session, [order_id], ReservationStatus.COMMITTED)
     RESERVATIONS.labels("committed").inc()
     return CommitOutcome.COMMITTED
@@ -170,7 +170,7 @@ async def _restore(
     for reservation in reservations:
         for line in reservation.lines:
             previous = levels[line.book_id].available
-            await stock_repository.change(
+            await stock_repository.shift(
                 session, line.book_id, available_delta=line.quantity, reserved_delta=-line.quantity
             )
             levels[line.book_id].available = previous + line.quantity
@@ -191,7 +191,7 @@ async def _return_sold(session: AsyncSession, reservation: Reservation, *, actor
     levels = await stock_repository.lock(session, [line.book_id for line in reservation.lines])
     for line in reservation.lines:
         previous = levels[line.book_id].available
-        await stock_repository.change(session, line.book_id, available_delta=line.quantity)
+        await stock_repository.shift(session, line.book_id, available_delta=line.quantity)
         await stock_service.record_change(
             session,
             book_id=line.book_id,

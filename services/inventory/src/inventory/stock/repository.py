@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.models import Stock, StockMovement
 from inventory.stock.schemas import StockLevel
+from servicekit.orm import table_of
 
 # The public stock reads (one book, or the catalog's badges) run one statement on a plain connection, without
 # an ORM session or a transaction: one round trip each.
@@ -51,9 +52,28 @@ async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uui
     return {row.book_id: StockLevel(available=row.available, reserved=row.reserved) for row in result}
 
 
+_STOCK = table_of(Stock)  # hot-path writes as plain Core statements (servicekit.orm.table_of)
+
+
+async def shift(
+    session: AsyncSession, book_id: uuid.UUID, *, available_delta: int = 0, reserved_delta: int = 0
+) -> None:
+    """Move units between available and reserved (or in or out): a reservation, release, expiry or commit."""
+    await session.execute(
+        update(_STOCK)
+        .where(_STOCK.c.book_id == book_id)
+        .values(
+            available=_STOCK.c.available + available_delta,
+            reserved=_STOCK.c.reserved + reserved_delta,
+            updated_at=func.now(),
+        )
+    )
+
+
 async def change(
     session: AsyncSession, book_id: uuid.UUID, *, available_delta: int = 0, reserved_delta: int = 0
 ) -> Stock:
+    """`shift`, returning the row (the admin pages answer with it)."""
     result = await session.scalars(
         update(Stock)
         .where(Stock.book_id == book_id)
@@ -84,7 +104,7 @@ async def insert_movement(
     values |= {"order_id": order_id, "note": note}
     if created_at is not None:
         values["created_at"] = created_at
-    await session.execute(insert(StockMovement).values(**values))
+    await session.execute(insert(table_of(StockMovement)).values(**values))
 
 
 async def insert_missing(session: AsyncSession, levels: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
