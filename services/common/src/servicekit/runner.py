@@ -67,6 +67,10 @@ def serve(factory: str, settings: ServiceSettings) -> None:
         access_log=False,  # RequestContextMiddleware logs every request with its trace id
         server_header=False,
         workers=settings.workers,
+        # With several workers uvicorn pings each one and kills it after this long without an answer. Its default
+        # (5 s) killed healthy workers over and over while the two cores were saturated (a worker still importing
+        # under load answers late), dropping the requests they held.
+        timeout_worker_healthcheck=30,
         proxy_headers=False,  # client addresses are derived in servicekit.ratelimit.client_address
     )
 
