@@ -49,13 +49,39 @@ def test_every_skip_has_a_reason() -> None:
         assert len(skip["reason"].split()) >= 8, f"{skip['id']}: say why"
 
 
+CANARY = {
+    "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "canary", "namespace": "x"},
+    "spec": {"containers": [{"name": "c", "image": "nginx:1.27", "securityContext": {"privileged": True}}]},
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def chart_failures(rendered_text: dict, tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    """checkov's Kubernetes checks over what the chart really deploys (every profile, hooks and tests included)."""
-    folder = tmp_path_factory.mktemp("rendered")
+def checkov_failures_by_part(rendered_text: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    """One checkov run (its start-up dominates): the chart as rendered for every profile (hooks and tests included),
+    a copy of every Dockerfile, and a privileged canary Pod that must be caught. Failures keyed by part."""
+    folder = tmp_path_factory.mktemp("checkov")
+    (folder / "chart").mkdir()
     for profile in PROFILES:
-        (folder / f"{profile}.yaml").write_text(rendered_text[profile])
-    return run_checkov(["-d", str(folder), "--framework", "kubernetes"])
+        (folder / "chart" / f"{profile}.yaml").write_text(rendered_text[profile])
+    (folder / "canary").mkdir()
+    (folder / "canary" / "pod.yaml").write_text(yaml.safe_dump(CANARY))
+    (folder / "canary" / "Dockerfile").write_text("FROM debian:12\nRUN echo no user, no healthcheck\n")
+    for index, dockerfile in enumerate(DOCKERFILES):
+        (folder / "docker" / str(index)).mkdir(parents=True)
+        (folder / "docker" / str(index) / "Dockerfile").write_text(dockerfile.read_text())
+    failures = run_checkov(["-d", str(folder), "--framework", "kubernetes", "dockerfile"])
+    parts: dict[str, list[dict]] = {"chart": [], "canary": []}
+    for failure in failures:
+        part, *rest = failure["file_path"].lstrip("/").split("/")
+        assert part in {"chart", "canary", "docker"}, f"unexpected checkov path {failure['file_path']}"
+        key = str(DOCKERFILES[int(rest[0])]) if part == "docker" else part
+        parts.setdefault(key, []).append(failure)
+    return parts
+
+
+@pytest.fixture(scope="module")
+def chart_failures(checkov_failures_by_part: dict[str, list[dict]]) -> list[dict]:
+    return checkov_failures_by_part["chart"]
 
 
 def test_checkov_finds_nothing_on_the_chart_but_documented_skips(chart_failures: list[dict]) -> None:
@@ -71,14 +97,10 @@ def test_no_documented_skip_is_stale(chart_failures: list[dict]) -> None:
     assert {s["id"] for s in SKIPS} - used == set()
 
 
-def test_checkov_catches_a_privileged_container(tmp_path: Path) -> None:
-    bad = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bad", "namespace": "x"},
-        "spec": {"containers": [{"name": "c", "image": "nginx:1.27", "securityContext": {"privileged": True}}]},
-    }  # fmt: skip
-    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
-    failed = {f["check_id"] for f in run_checkov(["-d", str(tmp_path), "--framework", "kubernetes"])}
+def test_checkov_catches_a_privileged_pod_and_a_root_dockerfile(checkov_failures_by_part: dict[str, list[dict]]) -> None:
+    failed = {f["check_id"] for f in checkov_failures_by_part["canary"]}
     assert "CKV_K8S_16" in failed  # "Container should not be privileged"
+    assert "CKV_DOCKER_3" in failed  # "Ensure that a user for the container has been created"
 
 
 @pytest.mark.skipif(
@@ -92,8 +114,8 @@ class TestDockerfiles:
         assert result.returncode == 0, result.stdout + result.stderr
 
     @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: str(p.parent.name))
-    def test_checkov_is_clean(self, dockerfile: Path) -> None:
-        failures = run_checkov(["-f", str(dockerfile), "--framework", "dockerfile"])
+    def test_checkov_is_clean(self, dockerfile: Path, checkov_failures_by_part: dict[str, list[dict]]) -> None:
+        failures = checkov_failures_by_part.get(str(dockerfile), [])
         unexplained = sorted({(f["check_id"], f["check_name"]) for f in failures if skip_for(f) is None})
         assert unexplained == []
 

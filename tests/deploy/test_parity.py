@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,21 @@ def test_connector_settings_equal_local_mode(rendered: dict, name: str) -> None:
     for key in ("database.password", "connection.password"):
         if key in cluster:
             assert re.fullmatch(r"\$\{env:[A-Z_]+\}", cluster[key]), "a password must stay an ${env:NAME} reference"
+
+
+def test_the_chart_runs_the_same_warehouse_migrations_as_local_mode(rendered: dict) -> None:
+    source = REPO / "analytics" / "warehouse"
+    copy = CHART / "files" / "warehouse"
+
+    def files(root: Path) -> dict[str, str]:
+        return {
+            p.relative_to(root).as_posix(): p.read_text()
+            for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+
+    assert files(copy) == files(source)
+    (cm,) = [
+        o for o in rendered["default"] if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "warehouse-migrations"
+    ]
+    assert {k.replace("__", "/") for k in cm["data"]} == set(files(source))
