@@ -3,6 +3,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_tools kind
 
 if cluster_exists; then
     step "Deleting kind cluster ${CLUSTER_NAME}"

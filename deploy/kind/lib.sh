@@ -48,6 +48,12 @@ require_tool() {
     fi
 }
 
+# Stops the script with a clear message when one of the named tools is missing.
+require_tools() {
+    local tool
+    for tool in "$@"; do require_tool "$tool" >/dev/null; done
+}
+
 # Every call names the kind cluster's context: nothing here touches whatever cluster is the current context.
 kind_() { local bin; bin="$(require_tool kind)"; "$bin" "$@"; }
 kctl() { local bin; bin="$(require_tool kubectl)"; "$bin" --context "$KUBE_CONTEXT" "$@"; }

@@ -9,6 +9,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_tools kind helm kubectl
 
 INFRA="$KIND_DIR/infra"
 CHART="$REPO_ROOT/deploy/helm/bookstore"

@@ -5,6 +5,7 @@
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+require_tools kind helm kubectl curl
 
 APP_NAMESPACES=(bookstore data identity analytics gateway)
 FAILED=0
