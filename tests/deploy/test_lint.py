@@ -97,7 +97,9 @@ def test_no_documented_skip_is_stale(chart_failures: list[dict]) -> None:
     assert {s["id"] for s in SKIPS} - used == set()
 
 
-def test_checkov_catches_a_privileged_pod_and_a_root_dockerfile(checkov_failures_by_part: dict[str, list[dict]]) -> None:
+def test_checkov_catches_a_privileged_pod_and_a_root_dockerfile(
+    checkov_failures_by_part: dict[str, list[dict]],
+) -> None:
     failed = {f["check_id"] for f in checkov_failures_by_part["canary"]}
     assert "CKV_K8S_16" in failed  # "Container should not be privileged"
     assert "CKV_DOCKER_3" in failed  # "Ensure that a user for the container has been created"

@@ -106,12 +106,47 @@ class TestRenderedPolicy:
                 for rule in p["spec"]["rules"]:
                     sources = [f.get("source", {}) for f in rule.get("from", [])]
                     if not sources:
-                        # Only the published NodePort (Superset/PgAdmin) is open to anyone.
+                        # Identity-less clients only on named ports: the published NodePorts (Superset 8088, PgAdmin
+                        # 8080) and the operators' management ports (CNPG 8000, Kafka 9090/9091, Connect 8083,
+                        # Flink 8081), which NetworkPolicy limits to the operators' namespaces.
                         ports = {port for t in rule.get("to", []) for port in t["operation"].get("ports", [])}
-                        assert ports and ports <= {"8088", "8080"}, (ns, rule)
+                        assert ports and ports <= {"8088", "8080", "8000", "9090", "9091", "8083", "8081"}, (ns, rule)
                         continue
                     assert all("default" not in s.get("namespaces", []) for s in sources)
                     assert not any(outsider in s.get("principals", []) for s in sources)
+
+    def test_operator_ports_are_reachable_from_the_operator_namespaces_only(self, rendered: dict, profile: str) -> None:
+        """The operators' management ports take plaintext (PERMISSIVE) traffic without a mesh identity, so the
+        NetworkPolicies are what keeps anyone else away from them."""
+        operators = {"cnpg-system", "strimzi", "flink-operator", "cert-manager"}
+        operator_ports = {"data": {8000, 8083, 9090, 9091}, "analytics": {8081}}
+        for ns, ports in operator_ports.items():
+            for p in policy.find(rendered[profile], "NetworkPolicy", namespace=ns):
+                for rule in p["spec"].get("ingress") or []:
+                    listed = {port["port"] for port in rule.get("ports") or []}
+                    covered = ports & listed if listed else ports  # no ports listed: every port
+                    if not covered:
+                        continue
+                    sources = rule.get("from") or []
+                    assert sources, f"{ns}/{p['metadata']['name']}: an open ingress rule covers {sorted(covered)}"
+                    for src in sources:
+                        if "ipBlock" in src:
+                            # Only ambient's SNAT address of kubelet probes.
+                            assert src["ipBlock"] == {"cidr": "169.254.7.127/32"}, src
+                        elif "namespaceSelector" in src:
+                            name = src["namespaceSelector"].get("matchLabels", {}).get("kubernetes.io/metadata.name")
+                            assert name in operators, f"{ns}/{p['metadata']['name']}: {name} reaches {sorted(covered)}"
+                        else:
+                            assert set(src) == {"podSelector"}, src  # the namespace's own pods
+
+    def test_app_namespace_pods_join_the_mesh_by_their_own_label(self, rendered: dict, profile: str) -> None:
+        """The release namespace is created by helm --create-namespace, without labels: each pod enrols itself."""
+        pods = [
+            (o, labels) for o, _, labels in policy.workloads(rendered[profile]) if o["metadata"]["namespace"] == APP
+        ]
+        assert len(pods) >= 5
+        for obj, labels in pods:
+            assert labels.get("istio.io/dataplane-mode") == "ambient", policy.name_of(obj)
 
 
 def test_secrets_are_generated_anew_for_every_install(helm: str) -> None:

@@ -134,3 +134,11 @@ install (and under `helm template`, where lookup returns nothing) a random value
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
+
+{{/* Pods of the app namespace join the ambient mesh by their own label: the release namespace is created by
+     `helm --create-namespace`, so this chart cannot label it (the other namespaces carry the label themselves). */}}
+{{- define "bookstore.appMeshLabels" -}}
+{{- if .Values.istio.enabled -}}
+istio.io/dataplane-mode: ambient
+{{- end -}}
+{{- end -}}
