@@ -16,6 +16,10 @@ APP = "bookstore"
 ECOM = "cluster.local/ns/bookstore/sa/ecom"
 GATEWAY = "cluster.local/ns/gateway/sa/bookstore-gateway"
 ISSUER = "https://idp.keycloak.net:30000/realms/bookstore"
+OPERATORS = {"cnpg-system", "strimzi", "flink-operator", "cert-manager"}
+# Plaintext (PERMISSIVE) ports: the operators' management ports, and the exporters' dedicated metrics ports.
+OPERATOR_PORTS = {8000, 8083, 9090, 9091, 8081}
+METRICS_PORTS = {9187, 9404, 9249, 9000}
 
 
 def internal_paths() -> list[str]:
@@ -93,8 +97,8 @@ class TestRenderedPolicy:
         }
         assert strict == {"bookstore", "data", "identity", "analytics", "gateway"}
 
-    def test_data_and_analytics_admit_only_named_namespaces(self, rendered: dict, profile: str) -> None:
-        for ns in ("data", "analytics"):
+    def test_data_identity_and_analytics_admit_only_named_namespaces(self, rendered: dict, profile: str) -> None:
+        for ns in ("data", "identity", "analytics"):
             policies = [
                 o
                 for o in policy.find(rendered[profile], "AuthorizationPolicy", namespace=ns)
@@ -107,24 +111,27 @@ class TestRenderedPolicy:
                     sources = [f.get("source", {}) for f in rule.get("from", [])]
                     if not sources:
                         # Identity-less clients only on named ports: the published NodePorts (Superset 8088, PgAdmin
-                        # 8080) and the operators' management ports (CNPG 8000, Kafka 9090/9091, Connect 8083,
-                        # Flink 8081), which NetworkPolicy limits to the operators' namespaces.
+                        # 8080), the operators' management ports and the exporters' metrics ports, which
+                        # NetworkPolicy limits to the operators' and the observability namespace.
                         ports = {port for t in rule.get("to", []) for port in t["operation"].get("ports", [])}
-                        assert ports and ports <= {"8088", "8080", "8000", "9090", "9091", "8083", "8081"}, (ns, rule)
+                        open_ports = {"8088", "8080"} | {str(p) for p in OPERATOR_PORTS | METRICS_PORTS}
+                        assert ports and ports <= open_ports, (ns, rule)
                         continue
                     assert all("default" not in s.get("namespaces", []) for s in sources)
                     assert not any(outsider in s.get("principals", []) for s in sources)
 
-    def test_operator_ports_are_reachable_from_the_operator_namespaces_only(self, rendered: dict, profile: str) -> None:
-        """The operators' management ports take plaintext (PERMISSIVE) traffic without a mesh identity, so the
-        NetworkPolicies are what keeps anyone else away from them."""
-        operators = {"cnpg-system", "strimzi", "flink-operator", "cert-manager"}
-        operator_ports = {"data": {8000, 8083, 9090, 9091}, "analytics": {8081}}
-        for ns, ports in operator_ports.items():
+    def test_plaintext_ports_are_reachable_from_their_clients_namespaces_only(
+        self, rendered: dict, profile: str
+    ) -> None:
+        """The operators' management ports and the exporters' metrics ports take plaintext (PERMISSIVE) traffic
+        without a mesh identity, so the NetworkPolicies are what keeps anyone else away from them."""
+        clients = {port: OPERATORS for port in OPERATOR_PORTS} | {port: {"observability"} for port in METRICS_PORTS}
+        checked = 0
+        for ns in ("data", "identity", "analytics"):
             for p in policy.find(rendered[profile], "NetworkPolicy", namespace=ns):
                 for rule in p["spec"].get("ingress") or []:
                     listed = {port["port"] for port in rule.get("ports") or []}
-                    covered = ports & listed if listed else ports  # no ports listed: every port
+                    covered = set(clients) & listed if listed else set(clients)  # no ports listed: every port
                     if not covered:
                         continue
                     sources = rule.get("from") or []
@@ -135,9 +142,12 @@ class TestRenderedPolicy:
                             assert src["ipBlock"] == {"cidr": "169.254.7.127/32"}, src
                         elif "namespaceSelector" in src:
                             name = src["namespaceSelector"].get("matchLabels", {}).get("kubernetes.io/metadata.name")
-                            assert name in operators, f"{ns}/{p['metadata']['name']}: {name} reaches {sorted(covered)}"
+                            for port in covered:
+                                assert name in clients[port], f"{ns}/{p['metadata']['name']}: {name} reaches {port}"
+                            checked += 1
                         else:
                             assert set(src) == {"podSelector"}, src  # the namespace's own pods
+        assert checked >= 4
 
     def test_app_namespace_pods_join_the_mesh_by_their_own_label(self, rendered: dict, profile: str) -> None:
         """The release namespace is created by helm --create-namespace, without labels: each pod enrols itself."""
