@@ -117,3 +117,22 @@ class TestSchema:
         image = "docker.io/library/redis:8.2.2-alpine@sha256:" + "a" * 64
         out = helm_template(helm, [], "--set", f"redis.image={image}")
         assert f"image: {image}" in out
+
+
+def test_keycloak_takes_plaintext_jwks_fetches_only_while_istiod_fetches_them(render, rendered: dict) -> None:
+    def keycloak_plaintext_ports(objs: list[dict]) -> set[int]:
+        (pa,) = [o for o in objs if o["kind"] == "PeerAuthentication" and o["metadata"]["name"] == "keycloak"]
+        return {int(port) for port in pa["spec"]["portLevelMtls"]}
+
+    assert keycloak_plaintext_ports(rendered["default"]) == {8080, 9000}
+    off = render("--set", "istio.istiodFetchesJwks=false")
+    assert keycloak_plaintext_ports(off) == {9000}
+    identity_sources = [
+        src["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for o in off
+        if o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == "identity"
+        for rule in o["spec"].get("ingress") or []
+        for src in rule.get("from") or []
+        if "namespaceSelector" in src
+    ]
+    assert "istio-system" not in identity_sources

@@ -125,9 +125,13 @@ class TestRenderedPolicy:
     ) -> None:
         """The operators' management ports and the exporters' metrics ports take plaintext (PERMISSIVE) traffic
         without a mesh identity, so the NetworkPolicies are what keeps anyone else away from them."""
-        clients = {port: OPERATORS for port in OPERATOR_PORTS} | {port: {"observability"} for port in METRICS_PORTS}
+        common = {port: OPERATORS for port in OPERATOR_PORTS} | {port: {"observability"} for port in METRICS_PORTS}
         checked = 0
         for ns in ("data", "identity", "analytics"):
+            clients = dict(common)
+            if ns == "identity":
+                # Keycloak's HTTP port: the gateway, the services, Superset, and istiod fetching the JWKS (plaintext).
+                clients[8080] = {"gateway", "bookstore", "analytics", "istio-system"}
             for p in policy.find(rendered[profile], "NetworkPolicy", namespace=ns):
                 for rule in p["spec"].get("ingress") or []:
                     listed = {port["port"] for port in rule.get("ports") or []}
