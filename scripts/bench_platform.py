@@ -28,19 +28,26 @@ BOOKSTORE = str(ROOT / ".venv" / "bin" / "bookstore")
 
 
 def rss() -> None:
+    """RSS counts a shared page once per process that maps it (PostgreSQL's shared buffers once per backend, the
+    workers' common pages once per worker), so the RSS sum overstates; PSS divides each shared page among its
+    sharers, and its sum is what the platform really holds."""
     infos = Supervisor(build_context(write_secrets=False)).all_info()
-    total = 0
-    print(f"{'component':<15}{'RSS MiB':>10}{'processes':>11}")
+    total_rss = total_pss = 0.0
+    print(f"{'component':<18}{'RSS MiB':>9}{'PSS MiB':>9}{'processes':>11}")
     for name, info in infos.items():
         if not info["pid"]:
-            print(f"{name:<15}{'-':>10}")
+            print(f"{name:<18}{'-':>9}")
             continue
         proc = psutil.Process(info["pid"])
         procs = [proc, *proc.children(recursive=True)]
-        mib = sum(p.memory_info().rss for p in procs) / 2**20
-        total += mib
-        print(f"{name:<15}{mib:>10.0f}{len(procs):>11}")
-    print(f"{'total':<15}{total:>10.0f}")
+        rss_mib = sum(p.memory_info().rss for p in procs) / 2**20
+        pss_mib = sum(p.memory_full_info().pss for p in procs) / 2**20
+        total_rss += rss_mib
+        total_pss += pss_mib
+        print(f"{name:<18}{rss_mib:>9.0f}{pss_mib:>9.0f}{len(procs):>11}")
+    print(f"{'total':<18}{total_rss:>9.0f}{total_pss:>9.0f}")
+    memory = psutil.virtual_memory()
+    print(f"machine: {(memory.total - memory.available) / 2**20:.0f} MiB in use (total minus available)")
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> float:

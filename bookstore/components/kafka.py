@@ -10,7 +10,7 @@ import httpx
 from confluent_kafka import KafkaError
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bookstore.components.base import Component, Context, render
+from bookstore.components.base import IDLE_HEAP_RETURN, Component, Context, render
 
 TOPICS = (
     "order.created",
@@ -31,6 +31,7 @@ def java_cmd(ctx: Context, heap: str, log_config: Path, main: str, *args: str) -
         "-Xms128m",
         "-XX:+UseG1GC",
         "-XX:MaxGCPauseMillis=50",
+        *IDLE_HEAP_RETURN,
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log_config}",
         "-cp",

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bookstore.components.base import Component, Context
+from bookstore.components.base import IDLE_HEAP_RETURN, Component, Context
 from bookstore.components.notifier import smtp
 
 KEYCLOAK_VERSION = "26.5.4"
@@ -177,7 +177,7 @@ class Keycloak(Component):
         env = ctx.env
         return {
             "JAVA_HOME": ctx.java_home,
-            "JAVA_OPTS_KC_HEAP": "-Xms128m -Xmx512m -XX:MaxMetaspaceSize=256m",
+            "JAVA_OPTS_KC_HEAP": " ".join(("-Xms128m -Xmx512m -XX:MaxMetaspaceSize=256m", *IDLE_HEAP_RETURN)),
             "KC_DB_URL": f"jdbc:postgresql://127.0.0.1:{ctx.port('KEYCLOAK_DB_PORT')}/keycloak",
             "KC_DB_USERNAME": env["KEYCLOAK_DB_USER"],
             "KC_DB_PASSWORD": env["KEYCLOAK_DB_PASSWORD"],
