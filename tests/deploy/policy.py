@@ -354,6 +354,9 @@ def check_waypoint_policies(manifests: list[Manifest], service: str, trust_domai
     waypoint = (svc["metadata"].get("labels") or {}).get("istio.io/use-waypoint")
     if not waypoint:
         return [f"Service {service}: no istio.io/use-waypoint label"]
+    if (svc["metadata"].get("labels") or {}).get("istio.io/ingress-use-waypoint") != "true":
+        # Without it the ingress gateway resolves the pods and skips the waypoint (the L4 policy then refuses it).
+        errors.append(f"Service {service}: no istio.io/ingress-use-waypoint=true label")
     gateways = [
         g for g in find(manifests, "Gateway", waypoint, ns) if g["spec"].get("gatewayClassName") == "istio-waypoint"
     ]

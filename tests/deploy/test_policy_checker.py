@@ -159,7 +159,8 @@ class TestWaypoints:
     def manifests(self) -> list[dict]:
         return [
             {"kind": "Service",
-             "metadata": {"name": "inventory", "namespace": "b", "labels": {"istio.io/use-waypoint": "wp"}},
+             "metadata": {"name": "inventory", "namespace": "b",
+                          "labels": {"istio.io/use-waypoint": "wp", "istio.io/ingress-use-waypoint": "true"}},
              "spec": {"selector": {"app": "inventory"}}},
             {"kind": "Gateway", "metadata": {"name": "wp", "namespace": "b"},
              "spec": {"gatewayClassName": "istio-waypoint"}},
@@ -182,6 +183,11 @@ class TestWaypoints:
         objs = self.manifests()
         del objs[drop]
         assert any(message in e for e in policy.check_waypoint_policies(objs, "inventory"))
+
+    def test_a_service_the_gateway_would_reach_around_its_waypoint_is_reported(self) -> None:
+        objs = self.manifests()
+        del objs[0]["metadata"]["labels"]["istio.io/ingress-use-waypoint"]
+        assert any("ingress-use-waypoint" in e for e in policy.check_waypoint_policies(objs, "inventory"))
 
     def test_an_l4_policy_admitting_a_bypassing_client_is_reported(self) -> None:
         objs = self.manifests()
