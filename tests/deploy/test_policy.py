@@ -223,3 +223,14 @@ class TestABrokenChartCopyIsCaught:
             "  podSelector: {matchLabels: {nothing: here}}\n  policyTypes: [Ingress, Egress]\n---\n# Every pod",
         )  # fmt: skip
         assert "namespace data: no default-deny NetworkPolicy" in policy.check_network_policies(objs)
+
+
+@pytest.mark.parametrize("setting", ["pgadmin.enabled=true", "istio.enabled=false", "analytics.enabled=false"])
+def test_optional_parts_keep_the_pod_and_network_rules(render, setting: str) -> None:
+    objs = render("--set", setting)
+    assert policy.check_pod_security(objs) == []
+    assert policy.check_network_policies(objs) == []
+    assert policy.check_no_plaintext_secrets(objs, policy.secret_values(objs)) == []
+    if setting == "pgadmin.enabled=true":
+        (svc,) = policy.find(objs, "Service", "pgadmin", "data")
+        assert svc["spec"]["ports"][0]["nodePort"] == 31111
