@@ -30,7 +30,7 @@ floors=(
   services/inventory/tests/unit=80 services/inventory/tests/integration=100
   services/ecom/tests/unit=140 services/ecom/tests/integration=120
   services/notifier/tests/unit=12
-  tests/unit=70 tests/platform=128 tests/e2e=40 tests/deploy=150
+  tests/unit=70 tests/platform=128 tests/e2e=40 tests/deploy=175
 )
 min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the folder $1
   local suite
