@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -132,4 +133,9 @@ def create_service_app(
     )
     for router in routers:
         app.include_router(router)
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        # Imported only then: OpenTelemetry's SDK costs memory and start-up time in every worker.
+        from servicekit.tracing import configure_tracing
+
+        configure_tracing(app, service.name, service.api_prefix)
     return app
