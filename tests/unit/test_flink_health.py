@@ -22,19 +22,21 @@ TRACE = (
     " end-of-input\x00\n"
     "\tat com.fasterxml.jackson.core.base.ParserMinimalBase._reportInvalidEOF(ParserMinimalBase.java:1)\n"
 )
-NOW = datetime.now(UTC)
 
 
 def _job(state: str = "RUNNING", checkpoint_s: float | None = 1.0, failure_s: float | None = None) -> flink_jobs.Job:
+    """A job whose checkpoint and failure lie that many seconds before now (taken here, not at import: a suite
+    that runs after the platform tests imports this module many minutes before it runs these)."""
+    now = datetime.now(UTC)
     return flink_jobs.Job(
         name="probe",
         jid="a" * 32,
         state=state,
-        started=NOW - timedelta(minutes=5),
-        last_checkpoint=None if checkpoint_s is None else NOW - timedelta(seconds=checkpoint_s),
+        started=now - timedelta(minutes=5),
+        last_checkpoint=None if checkpoint_s is None else now - timedelta(seconds=checkpoint_s),
         last_checkpoint_id=None if checkpoint_s is None else 7,
         restored_from=None,
-        last_failure=None if failure_s is None else NOW - timedelta(seconds=failure_s),
+        last_failure=None if failure_s is None else now - timedelta(seconds=failure_s),
         last_failure_cause=None if failure_s is None else "Source: src[1]: IOException: boom",
     )
 
