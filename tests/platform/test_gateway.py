@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import uvicorn
 
 from bookstore.components import Context
 
@@ -132,3 +134,17 @@ class TestHeadersAndRoutes:
             f"https://idp.keycloak.net:{gateway_port}/realms/bookstore/.well-known/openid-configuration"
         ).json()
         assert config["authorization_endpoint"].startswith(f"https://idp.keycloak.net:{gateway_port}/")
+
+
+class TestUpstreamKeepAlive:
+    def test_the_gateway_drops_idle_service_connections_before_the_services_do(self, ctx: Context) -> None:
+        """Otherwise a request sent on a kept-alive connection the service is closing at that moment is reset,
+        and nginx does not retry a POST: the shopper gets a 503 (seen under the Locust mix)."""
+        conf = (ctx.paths.run / "nginx" / "nginx.conf").read_text()
+        upstreams = re.findall(r"upstream (\w+) \{(.*?)\}", conf, re.S)
+        assert {name for name, _ in upstreams} >= {"ecom", "inventory"}
+        service_timeout = uvicorn.Config(app="x").timeout_keep_alive  # the services run uvicorn's default
+        for name, body in upstreams:
+            found = re.search(r"keepalive_timeout (\d+)s;", body)
+            assert found is not None, f"upstream {name} keeps nginx's 60 s default"
+            assert int(found.group(1)) < service_timeout, name
