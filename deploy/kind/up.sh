@@ -85,9 +85,12 @@ step "10/13 Kiali ${KIALI_VERSION} (:30201)"
 install_chart kiali istio-system kiali-server "$KIALI_VERSION" --repo https://kiali.org/helm-charts \
     -f "$INFRA/kiali.yaml"
 
-step "11/13 OpenTelemetry collector (chart ${OTEL_COLLECTOR_CHART_VERSION})"
+step "11/13 OpenTelemetry collector (chart ${OTEL_COLLECTOR_CHART_VERSION}) and metrics-server (${METRICS_SERVER_CHART_VERSION})"
 install_chart otel-collector observability opentelemetry-collector "$OTEL_COLLECTOR_CHART_VERSION" \
     --repo https://open-telemetry.github.io/opentelemetry-helm-charts -f "$INFRA/otel-collector.yaml"
+# kind ships no metrics-server, without which the HPAs never scale; kind's kubelets serve self-signed certificates.
+install_chart metrics-server kube-system metrics-server "$METRICS_SERVER_CHART_VERSION" \
+    --repo https://kubernetes-sigs.github.io/metrics-server/ --set 'args={--kubelet-insecure-tls}'
 
 step "12/13 bookstore images ${APP_VERSION}: build, then kind load"
 # name|Dockerfile|build context (relative to the repository root)
@@ -113,7 +116,12 @@ done
 
 step "13/13 bookstore chart (CoreDNS names first, so pods resolve the public names to the gateway)"
 kctl apply -f "$KIND_DIR/coredns-rewrite.yaml" >/dev/null
-helmk upgrade --install bookstore "$CHART" -n bookstore --create-namespace \
+# The application namespace enforces Pod Security "restricted". The chart cannot label a namespace that
+# `helm --create-namespace` makes, so it is created and labelled here first (idempotent).
+kctl create namespace bookstore --dry-run=client -o yaml | kctl apply -f - >/dev/null
+kctl label --overwrite namespace bookstore pod-security.kubernetes.io/enforce=restricted \
+    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted >/dev/null
+helmk upgrade --install bookstore "$CHART" -n bookstore \
     -f "$CHART/values-kind.yaml" --wait --timeout 20m
 
 step "Ready"
