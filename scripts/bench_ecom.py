@@ -9,7 +9,8 @@
   misspelt) with wrk over HTTPS through the gateway, `--clients` connections.
 - Checkout: one customer alone, then `--customers` throwaway Keycloak customers (created through the admin API on
   loopback, signed in by Authorization Code + PKCE, deleted afterwards), each in a loop: add a book to the cart,
-  then check out with a fresh Idempotency-Key. Checkout latency is measured per request (Python asyncio client, HTTP/1.1 keep-alive).
+  then check out with a fresh Idempotency-Key. Checkout latency is measured per request (Python asyncio client,
+  HTTP/1.1 keep-alive).
 wrk connects to api.service.net, so that name must resolve to 127.0.0.1 (the /etc/hosts line the README shows).
 All load comes from one address, so start the service with a budget that does not cap it, else most answers are
 429: `ECOM_RATE_LIMIT_PER_MINUTE=10000000 make up` (and `make up` again afterwards to restore the default).
@@ -49,22 +50,9 @@ from tests.keycloak_admin import keycloak_admin, temporary_user  # noqa: E402
 from tests.tokens import admin_token, user_token  # noqa: E402
 
 QUERIES = ["tolkien", "tolkein", "dragon", "war and peace", "history", "orwell", "love", "space", "mystery", "hobbit"]
-BROWSE = """
-local threads = 0
-setup = function(thread)
-  threads = threads + 1
-  thread:set("id", threads)
-end
-init = function(args)
-  math.randomseed(os.time() * 100 + id)  -- each wrk thread its own sequence, or their URLs would repeat
-end
-local genres = {"", "&genre=Fantasy", "&genre=Classics", "&sort=-price", "&sort=year"}
-request = function()
-  local bust = %s and ("&nocache=" .. math.random(1, 1000000000)) or ""
-  return wrk.format("GET", "/ecom/books?size=20&page=" .. math.random(1, 3) .. genres[math.random(#genres)] .. bust)
-end
-"""
-SEARCH = """
+# Each wrk thread seeds its own sequence, or the threads' URLs would repeat; `bust` adds a unique query string so
+# the gateway's micro-cache cannot answer.
+SEEDED = """
 local threads = 0
 setup = function(thread)
   threads = threads + 1
@@ -73,12 +61,27 @@ end
 init = function(args)
   math.randomseed(os.time() * 100 + id)
 end
+"""
+BROWSE = (
+    SEEDED
+    + """
+local genres = {"", "&genre=Fantasy", "&genre=Classics", "&sort=-price", "&sort=year"}
+request = function()
+  local bust = %s and ("&nocache=" .. math.random(1, 1000000000)) or ""
+  return wrk.format("GET", "/ecom/books?size=20&page=" .. math.random(1, 3) .. genres[math.random(#genres)] .. bust)
+end
+"""
+)
+SEARCH = (
+    SEEDED
+    + """
 local queries = {%s}
 request = function()
   local bust = %s and ("&nocache=" .. math.random(1, 1000000000)) or ""
   return wrk.format("GET", "/ecom/books/search?q=" .. queries[math.random(#queries)] .. bust)
 end
 """
+)
 
 
 async def customer_loop(
