@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bookstore.cdc import HEARTBEAT_MS, SOURCES
 from bookstore.connectors import render as render_connector
 from tests.deploy import policy
 from tests.deploy.conftest import CHART, REPO
@@ -159,7 +160,32 @@ def local_connectors() -> dict[str, dict]:
         out[f"flink-{db}"] = render_connector(
             analytics / "flink-source.json.j2", source=db, database=db, table_include=tables, **common
         )
+    # The identity mirror: keycloak-db's table and column allow-list exactly as bookstore.cdc.source_config renders it
+    # from SOURCES (so a column added there and not in the chart fails here).
+    (identity,) = [s for s in SOURCES if s.schema == "identity"]
+    out["cdc-identity"] = render_connector(
+        analytics / "source.json.j2", source="identity", database="keycloak", heartbeat_ms=HEARTBEAT_MS,
+        table_include=",".join([*(f"public.{t}" for t in identity.tables), "public.cdc_heartbeat"]), table_exclude="",
+        column_include=",".join(f"public\\.{t}\\.({'|'.join(cols)})" for t, cols in identity.columns.items())
+        + ",public\\.cdc_heartbeat\\..*",
+        **common,
+    )  # fmt: skip
+    out["mirror-identity"] = render_connector(
+        analytics / "mirror-sink.json.j2", source="identity", user="analytics", **common
+    )
     return out
+
+
+def test_the_identity_source_publishes_only_the_allow_listed_user_columns(rendered: dict) -> None:
+    (connector,) = [o for o in rendered["default"] if o["kind"] == "KafkaConnector"
+                    and o["metadata"]["name"] == "cdc-identity"]  # fmt: skip
+    config = connector["spec"]["config"]
+    assert config["table.include.list"] == "public.user_entity,public.cdc_heartbeat"
+    assert "credential" not in config["column.include.list"]
+    assert (config["slot.name"], config["publication.name"]) == ("cdc_keycloak", "cdc_keycloak")
+    assert config["publication.autocreate.mode"] == "disabled"
+    # Failing until the hook made the publication: only Strimzi's auto-restart brings it back.
+    assert connector["spec"]["autoRestart"] == {"enabled": True}
 
 
 @pytest.mark.parametrize("name", sorted(local_connectors()))
