@@ -43,7 +43,10 @@ def test_the_replica_identity_job_runs_after_install_and_upgrade(rendered: dict,
     assert rule["ports"] == [{"protocol": "TCP", "port": 5432}]
     env = {e["name"]: e for e in container["env"]}
     for db in ("ecom", "inventory", "keycloak"):
-        assert env[f"{db.upper()}_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": f"{db}-db-owner", "key": "password"}
+        assert env[f"{db.upper()}_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": f"{db}-db-owner",
+            "key": "password",
+        }
 
 
 def test_the_script_sets_replica_identity_where_local_mode_does(rendered: dict) -> None:
@@ -68,7 +71,11 @@ def test_the_script_sets_replica_identity_where_local_mode_does(rendered: dict) 
 def test_the_identity_source_database_gets_a_debezium_role(rendered: dict) -> None:
     (cluster,) = [o for o in rendered["default"] if o["kind"] == "Cluster" and o["metadata"]["name"] == "keycloak-db"]
     (role,) = cluster["spec"]["managed"]["roles"]
-    assert (role["name"], role["replication"], role["passwordSecret"]) == ("debezium", True, {"name": "pg-role-debezium"})
+    assert (role["name"], role["replication"], role["passwordSecret"]) == (
+        "debezium",
+        True,
+        {"name": "pg-role-debezium"},
+    )
 
 
 def test_without_cdc_there_is_no_identity_mirror_and_without_analytics_no_hook(render) -> None:
