@@ -161,6 +161,12 @@ def job(ctx: Context, name: str) -> Job | None:
     return None if summary is None else _job(ctx, summary)
 
 
+def job_state(ctx: Context, name: str) -> str | None:
+    """Job `name`'s state from the overview alone (one REST call; `job` adds its checkpoints and failures)."""
+    summary = _chosen(ctx).get(name)
+    return None if summary is None else str(summary["state"])
+
+
 def cancel_job(ctx: Context, name: str) -> list[str]:
     """Cancel every running job named `name` (checkpoints are retained on cancellation); the ids cancelled."""
     cancelled = []
@@ -186,12 +192,18 @@ def _script(ctx: Context, name: str, sql_text: str, restore_from: Path | None) -
     return "\n".join(lines) + "\n" + sql_text.strip() + "\n"
 
 
+def lock_file(ctx: Context, name: str) -> Path:
+    """What serialises submissions of job `name`."""
+    return conf_dir(ctx) / "jobs" / f"{name}.lock"
+
+
 @contextmanager
 def _locked(ctx: Context, name: str) -> Iterator[Path]:
     """One submission per job name at a time (two `up`s at once must not start it twice)."""
-    directory = conf_dir(ctx) / "jobs"
+    path = lock_file(ctx, name)
+    directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / f"{name}.lock", "w") as lock:
+    with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield directory
 

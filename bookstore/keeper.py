@@ -63,12 +63,12 @@ def restart_failed_connectors(ctx: Context, backoffs: dict[str, Backoff], now: f
 
 
 def keep_star_job(ctx: Context) -> None:
-    job = flink_jobs.job(ctx, star.JOB)
-    if job is not None and job.state not in flink_jobs.TERMINAL_STATES:
+    state = flink_jobs.job_state(ctx, star.JOB)  # every few seconds: the overview alone
+    if state is not None and state not in flink_jobs.TERMINAL_STATES:
         return
     checkpoint = flink_jobs.latest_checkpoint(ctx, star.JOB)
     if checkpoint is not None:
-        log.info("job %s is not running (%s); resubmitting from %s", star.JOB, job and job.state, checkpoint)
+        log.info("job %s is not running (%s); resubmitting from %s", star.JOB, state, checkpoint)
         jid = flink_jobs.submit_sql_job(ctx, star.JOB, star.job_sql(ctx))
         log.info("job %s runs again as %s", star.JOB, jid)
 

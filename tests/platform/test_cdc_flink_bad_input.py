@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -24,9 +23,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from bookstore import flink_jobs, star
 from bookstore.components import Context
-from bookstore.components.flink import conf_dir, rest_get
+from bookstore.components.flink import rest_get
 from bookstore.config import ROOT
 from tests.events import bootstrap
+from tests.flink import discard_job
 from tests.waiting import wait_for
 
 # A real change event of ecom's book table as the Flink-side Debezium source writes it (schemaless JSON, string
@@ -140,10 +140,7 @@ def throwaway(ctx: Context) -> Iterator[Throwaway]:
     try:
         yield t
     finally:
-        flink_jobs.cancel_job(ctx, t.name)
-        wait_for(lambda: (j := flink_jobs.job(ctx, t.name)) is None or j.state == "CANCELED", 60, "job cancelled")
-        shutil.rmtree(flink_jobs.job_checkpoints(ctx, t.name), ignore_errors=True)
-        (conf_dir(ctx) / "jobs" / f"{t.name}.lock").unlink(missing_ok=True)
+        discard_job(ctx, t.name)
         admin.delete_topics([t.topic])[t.topic].result(30)
         # Flink commits the source's offsets to its group on checkpoints; the group goes with the topic.
         for future in admin.delete_consumer_groups([t.name]).values():

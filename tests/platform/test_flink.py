@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import uuid
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from psycopg import sql
 from bookstore import flink_jobs
 from bookstore.components import BY_NAME, Context
 from bookstore.supervise import Supervisor
+from tests.flink import discard_job
 from tests.waiting import wait_for
 
 
@@ -109,9 +109,7 @@ def pipeline(ctx: Context) -> Iterator[Pipeline]:
     try:
         yield p
     finally:
-        flink_jobs.cancel_job(ctx, p.name)
-        wait_for(lambda: (j := flink_jobs.job(ctx, p.name)) is None or j.state == "CANCELED", 60, "job cancelled")
-        shutil.rmtree(flink_jobs.job_checkpoints(ctx, p.name), ignore_errors=True)
+        discard_job(ctx, p.name)
         with _analytics(ctx) as conn:
             conn.execute(sql.SQL("drop table if exists {}").format(table))
             conn.execute(sql.SQL("drop function if exists {}()").format(function))

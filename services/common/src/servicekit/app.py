@@ -133,9 +133,9 @@ def create_service_app(
     )
     for router in routers:
         app.include_router(router)
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    if endpoint := os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         # Imported only then: OpenTelemetry's SDK costs memory and start-up time in every worker.
         from servicekit.tracing import configure_tracing
 
-        configure_tracing(app, service.name, service.api_prefix)
+        configure_tracing(app, service.name, service.api_prefix, endpoint=endpoint)
     return app

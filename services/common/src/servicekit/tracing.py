@@ -21,8 +21,6 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 logger = logging.getLogger(__name__)
 
-ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
-
 
 def tracer_provider(service: str, exporter: SpanExporter | None = None) -> TracerProvider:
     """Spans of this process, batched to the OTLP/HTTP exporter (or `exporter`, which tests pass)."""
@@ -38,9 +36,9 @@ def instrument(app: FastAPI, provider: TracerProvider, *, excluded_urls: str) ->
     HTTPXClientInstrumentor().instrument(tracer_provider=provider)
 
 
-def configure_tracing(app: FastAPI, service: str, api_prefix: str) -> None:
-    """Trace this app (servicekit.app calls this when OTEL_EXPORTER_OTLP_ENDPOINT is set)."""
+def configure_tracing(app: FastAPI, service: str, api_prefix: str, *, endpoint: str) -> None:
+    """Trace this app (servicekit.app calls this when OTEL_EXPORTER_OTLP_ENDPOINT, `endpoint`, is set)."""
     provider = tracer_provider(service)
     trace.set_tracer_provider(provider)
     instrument(app, provider, excluded_urls=f"{api_prefix}/health/.*,{api_prefix}/metrics")
-    logger.info("tracing on", extra={"endpoint": os.environ[ENDPOINT_ENV], "service": service})
+    logger.info("tracing on", extra={"endpoint": endpoint, "service": service})

@@ -1,6 +1,7 @@
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 from sqlalchemy import func, select, update
@@ -55,18 +56,20 @@ async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uui
 _STOCK = table_of(Stock)  # hot-path writes as plain Core statements (servicekit.orm.table_of)
 
 
+def _shifted(available_delta: int, reserved_delta: int) -> dict[str, Any]:
+    return {
+        "available": _STOCK.c.available + available_delta,
+        "reserved": _STOCK.c.reserved + reserved_delta,
+        "updated_at": func.now(),
+    }
+
+
 async def shift(
     session: AsyncSession, book_id: uuid.UUID, *, available_delta: int = 0, reserved_delta: int = 0
 ) -> None:
     """Move units between available and reserved (or in or out): a reservation, release, expiry or commit."""
     await session.execute(
-        update(_STOCK)
-        .where(_STOCK.c.book_id == book_id)
-        .values(
-            available=_STOCK.c.available + available_delta,
-            reserved=_STOCK.c.reserved + reserved_delta,
-            updated_at=func.now(),
-        )
+        update(_STOCK).where(_STOCK.c.book_id == book_id).values(**_shifted(available_delta, reserved_delta))
     )
 
 
@@ -77,11 +80,7 @@ async def change(
     result = await session.scalars(
         update(Stock)
         .where(Stock.book_id == book_id)
-        .values(
-            available=Stock.available + available_delta,
-            reserved=Stock.reserved + reserved_delta,
-            updated_at=func.now(),
-        )
+        .values(**_shifted(available_delta, reserved_delta))
         .returning(Stock),
         execution_options={"populate_existing": True},
     )
