@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bookstore.components.base import Component, Context, render, sync_venv
+from bookstore.components.base import IDLE_HEAP_RETURN, Component, Context, render, sync_venv
 
 HEARTBEAT_INTERVAL_S = 2.0  # heartbeat.interval in config.yaml.j2
 
@@ -129,6 +129,7 @@ def _prepare(ctx: Context) -> None:
         "flink/config.yaml.j2",
         conf_dir(ctx) / "config.yaml",
         java_opts=_java_opts(ctx),
+        idle_heap_opts=" ".join(("-Xms32m", *IDLE_HEAP_RETURN)),
         log_dir=ctx.paths.log / "flink",
         run_dir=conf_dir(ctx),
         data_dir=data_dir(ctx),
