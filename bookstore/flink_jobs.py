@@ -25,7 +25,16 @@ from pathlib import Path
 import httpx
 
 from bookstore.components.base import Context
-from bookstore.components.flink import checkpoints_dir, conf_dir, flink_env, flink_home, rest_get, rest_url
+from bookstore.components.flink import (
+    checkpoints_dir,
+    conf_dir,
+    flink_env,
+    flink_home,
+    held_file,
+    rest_get,
+    rest_url,
+    savepoints_dir,
+)
 
 # Job states after which the cluster no longer runs the job (SUSPENDED: the JobManager stopped it).
 TERMINAL_STATES = frozenset({"FINISHED", "CANCELED", "FAILED", "SUSPENDED"})
@@ -73,10 +82,23 @@ def job_checkpoints(ctx: Context, name: str) -> Path:
     return checkpoints_dir(ctx) / name
 
 
+def job_savepoints(ctx: Context, name: str) -> Path:
+    """Where a planned stop leaves job `name`'s savepoints (components/flink.py stop_jobs_with_savepoints)."""
+    return savepoints_dir(ctx) / name
+
+
 def latest_checkpoint(ctx: Context, name: str) -> Path | None:
-    """The newest completed (retained) checkpoint of any run of job `name`."""
-    done = [meta.parent for meta in job_checkpoints(ctx, name).glob("*/chk-*/_metadata")]
+    """The newest completed (retained) checkpoint of any run of job `name`, or its newest savepoint if younger."""
+    done = [
+        *(meta.parent for meta in job_checkpoints(ctx, name).glob("*/chk-*/_metadata")),
+        *(meta.parent for meta in job_savepoints(ctx, name).glob("savepoint-*/_metadata")),
+    ]
     return max(done, key=lambda chk: (chk / "_metadata").stat().st_mtime, default=None)
+
+
+def held(ctx: Context) -> bool:
+    """The JobManager is being stopped for a restart: its jobs were stopped with savepoints on purpose."""
+    return held_file(ctx).exists()
 
 
 def overview(ctx: Context) -> list[dict]:
@@ -229,8 +251,8 @@ def _run_sql_client(ctx: Context, directory: Path, name: str, script: str) -> st
 
 
 def _prune(ctx: Context, name: str, keep: set[str]) -> None:
-    """Checkpoint directories of earlier runs, superseded by the checkpoint the new run started from."""
-    for run in job_checkpoints(ctx, name).iterdir():
+    """Checkpoint directories of earlier runs and savepoints, superseded by the one the new run started from."""
+    for run in [*job_checkpoints(ctx, name).iterdir(), *job_savepoints(ctx, name).glob("savepoint-*")]:
         if run.is_dir() and run.name not in keep:
             shutil.rmtree(run, ignore_errors=True)
 
@@ -255,5 +277,10 @@ def submit_sql_job(ctx: Context, name: str, sql_text: str, *, restore: bool = Tr
                 f"(several INSERTs belong in EXECUTE STATEMENT SET BEGIN ... END):\n{out[-4000:]}"
             )
         job_checkpoints(ctx, name).mkdir(parents=True, exist_ok=True)
-        _prune(ctx, name, keep={ids[0], *([checkpoint.parent.name] if checkpoint else [])})
+        restored = (
+            []
+            if checkpoint is None
+            else [checkpoint.name if checkpoint.name.startswith("savepoint-") else checkpoint.parent.name]
+        )
+        _prune(ctx, name, keep={ids[0], *restored})
         return ids[0]

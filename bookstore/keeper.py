@@ -64,7 +64,7 @@ def restart_failed_connectors(ctx: Context, backoffs: dict[str, Backoff], now: f
 
 def keep_star_job(ctx: Context) -> None:
     state = flink_jobs.job_state(ctx, star.JOB)  # every few seconds: the overview alone
-    if state is not None and state not in flink_jobs.TERMINAL_STATES:
+    if (state is not None and state not in flink_jobs.TERMINAL_STATES) or flink_jobs.held(ctx):
         return
     checkpoint = flink_jobs.latest_checkpoint(ctx, star.JOB)
     if checkpoint is not None:

@@ -39,9 +39,8 @@ def build_context(write_secrets: bool = True) -> Context:
     return Context(paths=paths, env=env, run_as=run_as)
 
 
-# Service settings a person may change per `make up` (`ECOM_WORKERS=1 make up`). `up` records the values of
-# its own environment, so supervisord restarts the process with them too, and a later plain `make up`
-# returns to the defaults.
+# Service settings a person may change per `make up` (`ECOM_WORKERS=1 make up`). `up` records the values of its
+# environment, so supervisord restarts the process with them too; a later plain `make up` restores the defaults.
 TUNABLES = (
     *(f"{service}_{setting}" for service in ("ECOM", "INVENTORY") for setting in ("WORKERS", "RATE_LIMIT_PER_MINUTE")),
     *SMTP_SETTINGS,
@@ -170,6 +169,8 @@ def up(ctx: Context, console: Console) -> float:
                     continue
                 if comp.name in active:
                     console.print(f"[yellow]↻[/] {comp.name}: configuration changed or not ready, restarting")
+                    for line in comp.before_stop(ctx):
+                        console.print(f"  {line}")
                     sup.stop(comp.name)
                 stamp.parent.mkdir(parents=True, exist_ok=True)
                 stamp.write_text(fingerprint)
@@ -269,6 +270,8 @@ def down(ctx: Context, console: Console) -> None:
         console.print("platform is not running")
         return
     with console.status("stopping every component (data is kept)"):
+        for line in [line for comp in COMPONENTS for line in comp.before_stop(ctx)]:
+            console.print(line)
         sup.shutdown()
     console.print("[green]✓[/] stopped; data kept in " + str(ctx.paths.data))
 

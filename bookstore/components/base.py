@@ -90,6 +90,10 @@ class Component:
     def after_ready(self, ctx: Context) -> None:
         """Idempotent set-up that needs the running process."""
 
+    def before_stop(self, ctx: Context) -> list[str]:
+        """Called before a planned stop (`up` restarting it, `down`); what it did, one line each, for the console."""
+        return []
+
     def config_files(self, ctx: Context) -> list[Path]:
         """Generated files the running process read at start (a change means: restart it)."""
         return []

@@ -50,6 +50,16 @@ def checkpoints_dir(ctx: Context) -> Path:
     return data_dir(ctx) / "checkpoints"
 
 
+def savepoints_dir(ctx: Context) -> Path:
+    return data_dir(ctx) / "savepoints"
+
+
+def held_file(ctx: Context) -> Path:
+    """While it exists, jobs stopped for a restart are not resubmitted (the keeper would give them to the
+    JobManager being stopped, whose checkpoints would then be newer than the savepoint)."""
+    return conf_dir(ctx) / "jobs" / "held-for-restart"
+
+
 def rest_url(ctx: Context) -> str:
     return f"http://127.0.0.1:{ctx.port('FLINK_REST_PORT')}"
 
@@ -122,7 +132,7 @@ def _java_opts(ctx: Context) -> str:
 
 
 def _prepare(ctx: Context) -> None:
-    for sub in ("checkpoints", "savepoints", "tmp", "jobmanager", "taskmanager", "web"):
+    for sub in ("checkpoints", "savepoints", "tmp", "jobmanager", "taskmanager", "web", "rocksdb"):
         (data_dir(ctx) / sub).mkdir(parents=True, exist_ok=True)
     (ctx.paths.log / "flink").mkdir(parents=True, exist_ok=True)
     render(
@@ -178,8 +188,52 @@ class FlinkJobManager(_FlinkProcess):
         except (httpx.HTTPError, ValueError):
             return False
 
+    def after_ready(self, ctx: Context) -> None:
+        held_file(ctx).unlink(missing_ok=True)
+
+    def before_stop(self, ctx: Context) -> list[str]:
+        return stop_jobs_with_savepoints(ctx)
+
     def urls(self, ctx: Context) -> list[tuple[str, str]]:
         return [("flink", f"{rest_url(ctx)}  (web UI and REST API of the session cluster)")]
+
+
+def stop_jobs_with_savepoints(ctx: Context) -> list[str]:
+    """Stop every running job with a savepoint (`stop_with_savepoint`), and hold them stopped until the
+    JobManager is ready again (after_ready). A job that cannot be stopped this way keeps running until the
+    JobManager stops, and resumes from its latest checkpoint as before."""
+    try:
+        running = [j for j in rest_get(ctx, "/jobs/overview", timeout=2)["jobs"] if j["state"] == "RUNNING"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return []  # not answering: nothing to stop
+    held_file(ctx).parent.mkdir(parents=True, exist_ok=True)
+    held_file(ctx).touch()
+    done = []
+    for job in running:
+        try:
+            done.append(f"Flink job {job['name']} stopped with savepoint {stop_with_savepoint(ctx, job)}")
+        except (httpx.HTTPError, ValueError, KeyError, TimeoutError, RuntimeError) as exc:
+            done.append(f"Flink job {job['name']}: no savepoint ({exc}); it resumes from its latest checkpoint")
+    return done
+
+
+def stop_with_savepoint(ctx: Context, job: dict[str, Any], timeout_s: float = 120.0) -> str:
+    """Stop one job (an entry of /jobs/overview) with a savepoint in Flink's canonical format under
+    savepoints/<job name>, where `flink_jobs.latest_checkpoint` finds it; its location. Unlike a checkpoint, any
+    state backend and later Flink versions restore it, so a restart that changes them resumes the job exactly."""
+    target = savepoints_dir(ctx) / job["name"]
+    body = {"targetDirectory": target.as_uri(), "drain": False, "formatType": "CANONICAL"}
+    answer = httpx.post(f"{rest_url(ctx)}/jobs/{job['jid']}/stop", json=body, timeout=10)
+    trigger = answer.raise_for_status().json()["request-id"]
+    deadline = time.monotonic() + timeout_s
+    while (result := rest_get(ctx, f"/jobs/{job['jid']}/savepoints/{trigger}"))["status"]["id"] != "COMPLETED":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no savepoint after {timeout_s:.0f}s")
+        time.sleep(0.5)
+    operation = result.get("operation") or {}
+    if "location" not in operation:
+        raise RuntimeError(str(operation.get("failure-cause", {}).get("stack-trace", operation))[-300:])
+    return str(operation["location"])
 
 
 @dataclass

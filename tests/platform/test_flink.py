@@ -18,6 +18,7 @@ from psycopg import sql
 
 from bookstore import flink_jobs
 from bookstore.components import BY_NAME, Context
+from bookstore.components.flink import stop_with_savepoint
 from bookstore.supervise import Supervisor
 from tests.flink import discard_job
 from tests.waiting import wait_for
@@ -172,3 +173,25 @@ class TestFlink:
         assert rows[11] == ("record 11", 1)
         # Only the run it resumed from and the new run keep checkpoint directories.
         assert {d.name for d in flink_jobs.job_checkpoints(ctx, pipeline.name).iterdir()} <= {first, second}
+
+    def test_planned_stop_leaves_a_savepoint_the_job_resumes_from(self, ctx: Context, pipeline: Pipeline) -> None:
+        """What `up` does before restarting the JobManager (and `down` before stopping): stop with a savepoint in
+        the canonical format, which any state backend restores."""
+        jid = flink_jobs.submit_sql_job(ctx, pipeline.name, pipeline.sql)
+        _produce(ctx, pipeline.topic, 20)
+        wait_for(lambda: 20 in _rows(ctx, pipeline.table), 120, "record 20 in analytics-db")
+        location = stop_with_savepoint(ctx, {"jid": jid, "name": pipeline.name})
+        wait_for(lambda: flink_jobs.job_state(ctx, pipeline.name) == "FINISHED", 60, "the job stopped")
+        savepoint = flink_jobs.latest_checkpoint(ctx, pipeline.name)
+        assert savepoint is not None and savepoint.parent == flink_jobs.job_savepoints(ctx, pipeline.name)
+        assert location == savepoint.as_uri().replace("file:///", "file:/")
+        written = _rows(ctx, pipeline.table)
+
+        resumed = flink_jobs.submit_sql_job(ctx, pipeline.name, pipeline.sql)
+        job = flink_jobs.job(ctx, pipeline.name)
+        assert job is not None and job.jid == resumed != jid and job.restored_from == location
+        _produce(ctx, pipeline.topic, 21)
+        wait_for(lambda: 21 in _rows(ctx, pipeline.table), 120, "record 21 after resuming from the savepoint")
+        rows = _rows(ctx, pipeline.table)
+        assert {i: rows[i] for i in written} == written  # nothing before the savepoint was read again
+        assert rows[21] == ("record 21", 1)

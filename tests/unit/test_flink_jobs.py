@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bookstore import flink_jobs
+from bookstore import flink_jobs, keeper, star
 from bookstore.components import Context
+from bookstore.components.flink import held_file
 from bookstore.config import DEFAULT_PORTS, Paths
 
 
@@ -39,6 +40,50 @@ class TestLatestCheckpoint:
         _checkpoint(ctx, "facts", "b" * 32, 8, mtime=None, complete=False)  # in progress: no _metadata yet
         _checkpoint(ctx, "other", "c" * 32, 9, mtime=3000)
         assert flink_jobs.latest_checkpoint(ctx, "facts") == newest
+
+    def test_a_younger_savepoint_wins_an_older_one_loses(self, tmp_path: Path) -> None:
+        ctx = _ctx(tmp_path)
+        _checkpoint(ctx, "facts", "a" * 32, 40, mtime=1000)
+        savepoint = _savepoint(ctx, "facts", "savepoint-aaaaaa-1", mtime=2000)
+        assert flink_jobs.latest_checkpoint(ctx, "facts") == savepoint
+        newer = _checkpoint(ctx, "facts", "b" * 32, 3, mtime=3000)  # the resumed run checkpointed since
+        assert flink_jobs.latest_checkpoint(ctx, "facts") == newer
+
+
+def _savepoint(ctx: Context, name: str, directory: str, mtime: float) -> Path:
+    savepoint = flink_jobs.job_savepoints(ctx, name) / directory
+    savepoint.mkdir(parents=True)
+    (savepoint / "_metadata").write_bytes(b"meta")
+    os.utime(savepoint / "_metadata", (mtime, mtime))
+    return savepoint
+
+
+class TestPrune:
+    def test_keeps_the_new_run_and_the_savepoint_it_restored(self, tmp_path: Path) -> None:
+        ctx = _ctx(tmp_path)
+        old = _checkpoint(ctx, "facts", "a" * 32, 40, mtime=1000)
+        restored = _savepoint(ctx, "facts", "savepoint-aaaaaa-2", mtime=2000)
+        stale = _savepoint(ctx, "facts", "savepoint-aaaaaa-1", mtime=1500)
+        new = _checkpoint(ctx, "facts", "b" * 32, 1, mtime=3000)
+        flink_jobs._prune(ctx, "facts", keep={"b" * 32, restored.name})
+        assert (restored.exists(), new.exists(), old.exists(), stale.exists()) == (True, True, False, False)
+
+
+class TestKeeper:
+    def test_a_job_held_for_a_restart_is_not_resubmitted(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        ctx = _ctx(tmp_path)
+        _savepoint(ctx, star.JOB, "savepoint-aaaaaa-1", mtime=1000)
+        submitted: list[str] = []
+        monkeypatch.setattr(flink_jobs, "job_state", lambda _ctx, _name: "FINISHED")
+        monkeypatch.setattr(flink_jobs, "submit_sql_job", lambda _ctx, name, _sql: submitted.append(name) or "j")
+        monkeypatch.setattr(star, "job_sql", lambda _ctx: "sql")
+        held_file(ctx).parent.mkdir(parents=True, exist_ok=True)
+        held_file(ctx).touch()
+        keeper.keep_star_job(ctx)
+        assert submitted == []
+        held_file(ctx).unlink()  # what the JobManager's after_ready does once it is back
+        keeper.keep_star_job(ctx)
+        assert submitted == [star.JOB]
 
 
 class TestScript:
