@@ -100,9 +100,7 @@ class PortConflict:
 
 def find_port_conflicts(ctx: Context, skip: set[str]) -> list[PortConflict]:
     conflicts = []
-    for comp in COMPONENTS:
-        if comp.name in skip:
-            continue
+    for comp in (c for c in COMPONENTS if c.name not in skip):
         for var in comp.port_vars:
             p = ctx.port(var)
             if port_in_use(p):
@@ -287,6 +285,7 @@ def exec_component(name: str) -> None:
     ctx = build_context(write_secrets=False)
     comp = BY_NAME[name]
     cmd = comp.command(ctx)
+    os.nice(comp.nice)  # inherited by everything it starts
     os.execvpe(cmd[0], cmd, {**os.environ, **comp.environment(ctx)})  # noqa: S606
 
 

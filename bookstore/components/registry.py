@@ -24,6 +24,9 @@ DATABASES = {
 }
 CDC_SOURCES = {"ecom-db", "inventory-db", "keycloak-db"}  # wal_level=logical and a Debezium role
 SERVICE_DATABASES = {"ecom-db", "inventory-db"}  # owned by the FastAPI services
+# The analytics pipeline (Connect, Flink, its keeper) runs at a lower priority than the shop: on a machine whose
+# cores it shares, a checkout should not wait behind the pipeline, which catches up afterwards (docs/benchmarks.md).
+ANALYTICS_NICE = 10
 
 POSTGRES = {
     name: Postgres(
@@ -42,7 +45,9 @@ COMPONENTS: list[Component] = [
     *POSTGRES.values(),
     Redis(name="redis", port_var="REDIS_PORT"),
     Kafka(name="kafka", port_var="KAFKA_PORT", extra_port_vars=("KAFKA_CONTROLLER_PORT",), ready_timeout=120),
-    KafkaConnect(name="kafka-connect", port_var="CONNECT_PORT", depends=("kafka",), ready_timeout=180),
+    KafkaConnect(
+        name="kafka-connect", port_var="CONNECT_PORT", depends=("kafka",), ready_timeout=180, nice=ANALYTICS_NICE
+    ),
     Mailpit(name="mailpit", port_var="MAILPIT_PORT", extra_port_vars=("MAILPIT_SMTP_PORT",)),
     Keycloak(
         name="keycloak",
@@ -52,9 +57,16 @@ COMPONENTS: list[Component] = [
     ),
     Gateway(name="gateway", port_var="GATEWAY_PORT"),
     PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
-    FlinkJobManager(name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",)),
-    FlinkTaskManager(name="flink-taskmanager", port_var="FLINK_TASKMANAGER_PORT", depends=("flink-jobmanager",)),
-    AnalyticsKeeper(name="analytics-keeper", depends=("kafka-connect", "flink-taskmanager")),
+    FlinkJobManager(
+        name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",), nice=ANALYTICS_NICE
+    ),
+    FlinkTaskManager(
+        name="flink-taskmanager",
+        port_var="FLINK_TASKMANAGER_PORT",
+        depends=("flink-jobmanager",),
+        nice=ANALYTICS_NICE,
+    ),
+    AnalyticsKeeper(name="analytics-keeper", depends=("kafka-connect", "flink-taskmanager"), nice=ANALYTICS_NICE),
     Superset(
         name="superset", port_var="SUPERSET_PORT", depends=("analytics-db", "redis"), analytics=POSTGRES["analytics-db"]
     ),
