@@ -75,7 +75,12 @@ class TestKeeper:
         _savepoint(ctx, star.JOB, "savepoint-aaaaaa-1", mtime=1000)
         submitted: list[str] = []
         monkeypatch.setattr(flink_jobs, "job_state", lambda _ctx, _name: "FINISHED")
-        monkeypatch.setattr(flink_jobs, "submit_sql_job", lambda _ctx, name, _sql: submitted.append(name) or "j")
+
+        def submit(_ctx: Context, name: str, _sql: str) -> str:
+            submitted.append(name)
+            return "j"
+
+        monkeypatch.setattr(flink_jobs, "submit_sql_job", submit)
         monkeypatch.setattr(star, "job_sql", lambda _ctx: "sql")
         held_file(ctx).parent.mkdir(parents=True, exist_ok=True)
         held_file(ctx).touch()
