@@ -4,7 +4,7 @@ from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecom.models import Cart, CartItem
+from ecom.models import Book, Cart, CartItem
 
 
 async def cart_id(session: AsyncSession, user_id: str, *, create: bool) -> uuid.UUID | None:
@@ -64,3 +64,21 @@ async def remove_lines(session: AsyncSession, cart: uuid.UUID, lines: dict[uuid.
                 tuple_(CartItem.book_id, CartItem.quantity).in_(list(lines.items())),
             )
         )
+
+
+async def priced_lines(
+    session: AsyncSession, user_id: str
+) -> tuple[uuid.UUID | None, list[tuple[uuid.UUID, int, Book | None]]]:
+    """The customer's cart and its lines (book, quantity, the book as the catalog has it now, None if it is gone),
+    oldest first: one round trip."""
+    rows = (
+        await session.execute(
+            select(Cart.id, CartItem.book_id, CartItem.quantity, Book)
+            .outerjoin(CartItem, CartItem.cart_id == Cart.id)
+            .outerjoin(Book, Book.id == CartItem.book_id)
+            .where(Cart.user_id == user_id)
+            .order_by(CartItem.added_at)
+        )
+    ).all()
+    cart = rows[0][0] if rows else None
+    return cart, [(book_id, quantity, book) for _, book_id, quantity, book in rows if book_id is not None]

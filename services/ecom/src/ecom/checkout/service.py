@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecom.cart import repository as carts
-from ecom.catalog import repository as books
 from ecom.checkout import repository
 from ecom.checkout.exceptions import BooksUnavailable, CartEmpty, CheckoutInProgress, InjectedFault, OutOfStock
 from ecom.clients.inventory import InsufficientStock, InventoryClient, InventoryUnavailable
@@ -109,15 +108,13 @@ async def _claim_or_wait(
 async def _priced_cart(sessionmaker: async_sessionmaker[AsyncSession], user_id: str) -> tuple[uuid.UUID, list[Line]]:
     """The cart's lines priced from the catalog (never from the client)."""
     async with sessionmaker() as session:
-        cart = await carts.cart_id(session, user_id, create=False)
-        items = await carts.items(session, cart) if cart else {}
-        if cart is None or not items:
-            raise CartEmpty()
-        found = await books.get_many(session, list(items))
-    gone = {b: (found[b].title if b in found else str(b)) for b in items if b not in found or not found[b].active}
+        cart, items = await carts.priced_lines(session, user_id)
+    if cart is None or not items:
+        raise CartEmpty()
+    gone = {b: (book.title if book else str(b)) for b, _, book in items if book is None or not book.active}
     if gone:
         raise BooksUnavailable(gone)
-    return cart, [Line(b, found[b].title, found[b].price, q) for b, q in items.items()]
+    return cart, [Line(b, book.title, book.price, q) for b, q, book in items if book is not None]
 
 
 def _translate(exc: BaseException, lines: list[Line]) -> BaseException:

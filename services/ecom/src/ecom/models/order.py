@@ -16,6 +16,8 @@ class OrderStatus(StrEnum):
 
 class CustomerOrder(Base):
     __tablename__ = "customer_order"
+    # An INSERT returns the server-set created_at/updated_at (RETURNING): a new order needs no read-back.
+    __mapper_args__ = {"eager_defaults": True}
     __table_args__ = (
         CheckConstraint("status IN ('CONFIRMED', 'CANCELLED')", name="status"),
         CheckConstraint("total >= 0", name="total_non_negative"),

@@ -19,7 +19,13 @@ async def insert(
     email: str | None = None,
     lines: list[tuple[uuid.UUID, str, Decimal, int]],
 ) -> CustomerOrder:
+    """The new order with its items (ordered by title, as `get` loads them), written in one flush: the order's
+    INSERT returns its server-set times (the mapper's eager defaults), so nothing is read back."""
     total = sum((price * quantity for _, _, price, quantity in lines), Decimal("0.00"))
+    items = [
+        OrderItem(order_id=order_id, book_id=book_id, title=title, unit_price=price, quantity=quantity)
+        for book_id, title, price, quantity in lines
+    ]
     order = CustomerOrder(
         id=order_id,
         user_id=user_id,
@@ -28,15 +34,12 @@ async def insert(
         status=OrderStatus.CONFIRMED,
         total=total,
         currency=currency,
+        cancelled_at=None,
+        items=sorted(items, key=lambda item: item.title),
     )
     session.add(order)
     await session.flush()
-    session.add_all(
-        OrderItem(order_id=order_id, book_id=book_id, title=title, unit_price=price, quantity=quantity)
-        for book_id, title, price, quantity in lines
-    )
-    await session.flush()
-    return await get(session, order_id)  # type: ignore[return-value]
+    return order
 
 
 async def get(
