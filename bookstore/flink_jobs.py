@@ -277,10 +277,7 @@ def submit_sql_job(ctx: Context, name: str, sql_text: str, *, restore: bool = Tr
                 f"(several INSERTs belong in EXECUTE STATEMENT SET BEGIN ... END):\n{out[-4000:]}"
             )
         job_checkpoints(ctx, name).mkdir(parents=True, exist_ok=True)
-        restored = (
-            []
-            if checkpoint is None
-            else [checkpoint.name if checkpoint.name.startswith("savepoint-") else checkpoint.parent.name]
-        )
+        # What the new run restored from: a checkpoint's run directory (its parent) or a savepoint's own directory.
+        restored = () if checkpoint is None else (checkpoint.name, checkpoint.parent.name)
         _prune(ctx, name, keep={ids[0], *restored})
         return ids[0]

@@ -285,7 +285,6 @@ def exec_component(name: str) -> None:
     ctx = build_context(write_secrets=False)
     comp = BY_NAME[name]
     cmd = comp.command(ctx)
-    os.nice(comp.nice)  # inherited by everything it starts
     os.execvpe(cmd[0], cmd, {**os.environ, **comp.environment(ctx)})  # noqa: S606
 
 

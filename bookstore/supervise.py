@@ -47,11 +47,13 @@ def write_config(ctx: Context) -> Path:
     for priority, comp in enumerate(COMPONENTS, start=1):
         if comp.run_as_service_user and ctx.run_as is not None:
             # Runs without the wrapper: the service user cannot read the root-owned virtualenv.
-            command = shlex.join(comp.command(ctx))
+            argv = comp.command(ctx)
             user = f"user={ctx.run_as}"
         else:
-            command = shlex.join([str(bookstore), "_exec", comp.name])
+            argv = [str(bookstore), "_exec", comp.name]
             user = ""
+        # nice execs the command (same pid); everything it starts inherits the niceness.
+        command = shlex.join(["nice", "-n", str(comp.nice), *argv] if comp.nice else argv)
         lines += [
             f"[program:{comp.name}]",
             f"command={command.replace('%', '%%')}",

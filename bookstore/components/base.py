@@ -64,7 +64,8 @@ class Component:
     run_as_service_user: bool = False
     extra_port_vars: tuple[str, ...] = field(default_factory=tuple)
     stop_signal: str = "TERM"
-    # Added to the scheduling niceness: a component that may fall behind under load yields the cores to the shop.
+    # Scheduling niceness (supervisord starts it through `nice`): a component that may fall behind under load
+    # yields the cores to the shop.
     nice: int = 0
 
     def ports(self, ctx: Context) -> list[int]:
@@ -102,8 +103,7 @@ class Component:
 
     def fingerprint(self, ctx: Context) -> str:
         """What the process was started with; `up` restarts a running component whose fingerprint moved."""
-        started_with = [self.command(ctx), sorted(self.environment(ctx).items()), *([self.nice] if self.nice else [])]
-        digest = hashlib.sha256(json.dumps(started_with).encode())
+        digest = hashlib.sha256(json.dumps([self.command(ctx), sorted(self.environment(ctx).items())]).encode())
         for path in self.config_files(ctx):
             digest.update(path.read_bytes() if path.exists() else b"-")
         return digest.hexdigest()

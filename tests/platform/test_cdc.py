@@ -444,7 +444,11 @@ class TestNothingLostNothingDoubled:
         def shop(username: str, password: str) -> None:
             """Orders as fast as one customer can place them (add to cart, check out), until told to stop."""
             with api_client(ctx) as api:
-                headers = with_csrf(api, {"Authorization": f"Bearer {user_token(ctx, username, password)}"})
+
+                def sign_in() -> dict[str, str]:
+                    return with_csrf(api, {"Authorization": f"Bearer {user_token(ctx, username, password)}"})
+
+                headers = sign_in()
                 while not stop.is_set():
                     key = str(uuid.uuid4())
                     # Two requests an order, at most ORDERS_PER_SECOND: within the API's per-customer budget.
@@ -463,7 +467,7 @@ class TestNothingLostNothingDoubled:
                     if 401 in (added.status_code, response.status_code):
                         # The access token (5 min) ran out during the crashes: sign in again, as the storefront
                         # does. Whatever the refused request did not do, it did not do on the sources either.
-                        headers = with_csrf(api, {"Authorization": f"Bearer {user_token(ctx, username, password)}"})
+                        headers = sign_in()
                         continue
                     if added.status_code != 200 or response.status_code != 201:
                         errors.append(f"{added.status_code} {response.status_code} {response.text[:200]}")
