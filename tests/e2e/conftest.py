@@ -23,6 +23,8 @@ def storefront(ctx: Context) -> str:
 def sign_in(page: Page, username: str, password: str) -> None:
     """From any storefront page: the header's Sign in, Keycloak's form, back where the user was."""
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/protocol/openid-connect/auth"))
+    page.wait_for_load_state("load")  # Keycloak's scripts run before the form is used
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign In").click()

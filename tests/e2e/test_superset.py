@@ -22,6 +22,9 @@ from tests.tokens import user_token
 from tests.waiting import wait_for
 
 RENDER_TIMEOUT = 60_000  # ms: a dashboard's first load runs every chart's query on a busy machine
+# ms: signing in is a chain of redirects (Keycloak checks the password, Superset exchanges the code and maps the
+# roles); on a saturated machine it once took longer than Playwright's default 5 s
+SIGN_IN_TIMEOUT = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +36,9 @@ def sign_in(page: Page, superset_url: str, username: str, password: str) -> None
     """Superset's sign-in page, its Keycloak button, Keycloak's form."""
     page.goto(f"{superset_url}/login/")
     page.get_by_role("link", name="Sign in with Keycloak").click()
+    # Keycloak's form, with its scripts run: a sign-in clicked while they still loaded once sent no request
+    expect(page).to_have_url(re.compile(r"/protocol/openid-connect/auth"))
+    page.wait_for_load_state("load")
     page.get_by_label("Username or email").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign In").click()
@@ -41,7 +47,7 @@ def sign_in(page: Page, superset_url: str, username: str, password: str) -> None
 @pytest.fixture
 def analyst(page: Page, ctx: Context, superset_url: str) -> Page:
     sign_in(page, superset_url, ctx.env["BOOKSTORE_ANALYST_USER"], ctx.env["BOOKSTORE_ANALYST_PASSWORD"])
-    expect(page).to_have_url(re.compile(r"/superset/welcome/"))
+    expect(page).to_have_url(re.compile(r"/superset/welcome/"), timeout=SIGN_IN_TIMEOUT)
     return page
 
 
@@ -177,14 +183,14 @@ class TestAnalystsChangeNothing:
 class TestOnlyAnalystsAndAdmins:
     def test_a_store_admin_signs_in_as_superset_admin(self, ctx: Context, page: Page, superset_url: str) -> None:
         sign_in(page, superset_url, ctx.env["BOOKSTORE_ADMIN_USER"], ctx.env["BOOKSTORE_ADMIN_PASSWORD"])
-        expect(page).to_have_url(re.compile(r"/superset/welcome/"))
+        expect(page).to_have_url(re.compile(r"/superset/welcome/"), timeout=SIGN_IN_TIMEOUT)
         roles = page.request.get(f"{superset_url}/api/v1/me/roles/")
         assert roles.status == 200, roles.text()
         assert sorted(roles.json()["result"]["roles"]) == ["Admin"]
 
     def test_a_customer_is_refused_and_stays_signed_out(self, ctx: Context, page: Page, superset_url: str) -> None:
         sign_in(page, superset_url, ctx.env["BOOKSTORE_CUSTOMER_USER"], ctx.env["BOOKSTORE_CUSTOMER_PASSWORD"])
-        expect(page).to_have_url(re.compile(r"/login/"))
+        expect(page).to_have_url(re.compile(r"/login/"), timeout=SIGN_IN_TIMEOUT)
         expect(page.get_by_role("link", name="Sign in with Keycloak")).to_be_visible()
         assert page.request.get(f"{superset_url}/api/v1/me/").status == 401
         assert page.goto(f"{superset_url}/superset/dashboard/sales/") is not None
