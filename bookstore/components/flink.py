@@ -162,7 +162,9 @@ def _config_files(ctx: Context) -> list[Path]:
 class _FlinkProcess(Component):
     """What the JobManager and the TaskManager share: the distribution, the configuration, the environment."""
 
-    ready_timeout: float = 120.0
+    # Niced, and started while Keycloak and Connect start: a cold CI start once took 108 s before the JobManager
+    # logged its first line (Flink's start scripts run a JVM to size the memory) and missed 120 s by seconds.
+    ready_timeout: float = 240.0
 
     def provision(self, ctx: Context) -> None:
         _provision(ctx)
