@@ -196,7 +196,6 @@ class ArrivalPoller(threading.Thread):
 @contextlib.contextmanager
 def poll_indexes(ctx: Context) -> Iterator[None]:
     """The arrival polls' indexes, for the run only (the mirror stays as the sink made it)."""
-    schema_of = {name: table.split(".")[0] for name, table in POLL_INDEXES.items()}
     with mirrors.analytics(ctx) as conn:
         conn.autocommit = True
         for name, table in POLL_INDEXES.items():
@@ -206,8 +205,9 @@ def poll_indexes(ctx: Context) -> Iterator[None]:
     finally:
         with mirrors.analytics(ctx) as conn:
             conn.autocommit = True
-            for name in POLL_INDEXES:
-                conn.execute(f"drop index if exists {schema_of[name]}.{name}")
+            for name, table in POLL_INDEXES.items():
+                schema = table.split(".")[0]  # an index lives in its table's schema
+                conn.execute(f"drop index if exists {schema}.{name}")
 
 
 # --- resources: replication slots, Connect and Flink processes ----------------------------------------------------

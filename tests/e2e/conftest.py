@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from bookstore.components import Context
 from tests.api import api_client, empty_cart, with_csrf
+from tests.e2e.keycloak_form import fill_keycloak_form
 from tests.tokens import admin_token, customer_token
 
 
@@ -23,11 +24,7 @@ def storefront(ctx: Context) -> str:
 def sign_in(page: Page, username: str, password: str) -> None:
     """From any storefront page: the header's Sign in, Keycloak's form, back where the user was."""
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign in", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/protocol/openid-connect/auth"))
-    page.wait_for_load_state("load")  # Keycloak's scripts run before the form is used
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    fill_keycloak_form(page, username, password)
     expect(page.get_by_role("button", name=re.compile(rf"Sign out {re.escape(username)}"))).to_be_visible()
 
 

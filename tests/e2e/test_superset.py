@@ -17,6 +17,7 @@ from bookstore.components import Context
 from bookstore.components.superset import url
 from tests import superset
 from tests.api import create_book, place_order, set_stock, with_csrf
+from tests.e2e.keycloak_form import fill_keycloak_form
 from tests.keycloak_admin import keycloak_admin, temporary_user
 from tests.tokens import user_token
 from tests.waiting import wait_for
@@ -36,12 +37,7 @@ def sign_in(page: Page, superset_url: str, username: str, password: str) -> None
     """Superset's sign-in page, its Keycloak button, Keycloak's form."""
     page.goto(f"{superset_url}/login/")
     page.get_by_role("link", name="Sign in with Keycloak").click()
-    # Keycloak's form, with its scripts run: a sign-in clicked while they still loaded once sent no request
-    expect(page).to_have_url(re.compile(r"/protocol/openid-connect/auth"))
-    page.wait_for_load_state("load")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    fill_keycloak_form(page, username, password)
 
 
 @pytest.fixture
