@@ -202,6 +202,9 @@ def test_connector_settings_equal_local_mode(rendered: dict, name: str) -> None:
     assert set(cluster) - set(local) <= ADDED
     differing = {k for k in local if str(local[k]) != str(cluster[k])}
     assert differing <= ADDRESSES, {k: (local[k], cluster[k]) for k in differing - ADDRESSES}
+    if "connection.url" in local:
+        # The address differs; the JDBC parameters (the sinks' planner options) must not.
+        assert cluster["connection.url"].partition("?")[2] == local["connection.url"].partition("?")[2]
     for key in ("database.password", "connection.password"):
         if key in cluster:
             assert re.fullmatch(r"\$\{env:[A-Z_]+\}", cluster[key]), "a password must stay an ${env:NAME} reference"

@@ -133,6 +133,25 @@ class TestReserve:
             await client(Inventory(transport_error(kind))).reserve(ORDER, LINES)
         assert isinstance(raised.value.__cause__, kind)
 
+    @pytest.mark.parametrize("kind", [httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError, httpx.WriteError])
+    async def test_a_broken_connection_is_sent_again_once(self, kind: type[httpx.TransportError]) -> None:
+        inventory = Inventory(transport_error(kind), reservation(ORDER))
+        await client(inventory).reserve(ORDER, LINES)
+        assert len(inventory.requests) == 2
+        assert inventory.requests[0].content == inventory.requests[1].content
+
+    async def test_a_connection_broken_twice_means_unavailable(self) -> None:
+        inventory = Inventory(transport_error(httpx.ReadError))
+        with pytest.raises(InventoryUnavailable, match="ReadError"):
+            await client(inventory).reserve(ORDER, LINES)
+        assert len(inventory.requests) == 2
+
+    async def test_a_timeout_is_not_sent_again(self) -> None:
+        inventory = Inventory(transport_error(httpx.ReadTimeout), reservation(ORDER))
+        with pytest.raises(InventoryUnavailable, match="ReadTimeout"):
+            await client(inventory).reserve(ORDER, LINES)
+        assert len(inventory.requests) == 1
+
     async def test_no_service_token_means_unavailable_without_calling_inventory(self) -> None:
         inventory = Inventory(reservation(ORDER))
         with pytest.raises(InventoryUnavailable):

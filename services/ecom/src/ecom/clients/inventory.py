@@ -12,6 +12,10 @@ from ecom.clients.service_token import TokenSource, TokenUnavailable
 logger = logging.getLogger(__name__)
 
 
+# The connection failed rather than the service being slow: nothing was answered, the call can be sent again.
+_BROKEN_CONNECTION = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
 class InventoryUnavailable(Exception):
     """No usable answer: unreachable, too slow, 5xx, or our token was refused."""
 
@@ -36,21 +40,32 @@ class InventoryClient:
         self._base = base_url.rstrip("/") + "/inven/reservations"
 
     async def _call(self, method: str, path: str, json: Any = None) -> httpx.Response:
-        for attempt in (1, 2):
+        """One call to inventory. A refused token is refreshed and the call sent again once; so is a call whose
+        connection broke before an answer (inventory closed the kept-alive connection just then): every call here is
+        idempotent on inventory's side (a reservation is keyed by its order). A timeout is not retried: the
+        checkout's time budget is spent."""
+        token_refreshed = resent = False
+        while True:
             try:
                 token = await self._tokens.get()
                 response = await self._http.request(
                     method, f"{self._base}{path}", json=json, headers={"Authorization": f"Bearer {token}"}
                 )
+            except _BROKEN_CONNECTION as exc:
+                if resent:
+                    raise InventoryUnavailable(repr(exc)) from exc
+                logger.info("inventory connection broke; sending again", extra={"error": repr(exc)})
+                resent = True
+                continue
             except (httpx.HTTPError, TokenUnavailable) as exc:
                 raise InventoryUnavailable(repr(exc)) from exc
-            if response.status_code == 401 and attempt == 1:
+            if response.status_code == 401 and not token_refreshed:
                 self._tokens.invalidate()  # expired or rotated: fetch a fresh one once
+                token_refreshed = True
                 continue
             if response.status_code >= 500 or response.status_code in (401, 403, 429):
                 raise InventoryUnavailable(f"inventory answered {response.status_code}: {response.text[:200]}")
             return response
-        raise AssertionError("unreachable")
 
     async def reserve(self, order_id: uuid.UUID, lines: dict[uuid.UUID, int]) -> None:
         """Hold every line's stock for the order, or raise InsufficientStock naming the short lines."""
