@@ -284,6 +284,7 @@ def exec_component(name: str) -> None:
     """Replace this process with component `name` (supervisor's entry point for it)."""
     ctx = build_context(write_secrets=False)
     comp = BY_NAME[name]
+    comp.before_exec(ctx)
     cmd = comp.command(ctx)
     os.execvpe(cmd[0], cmd, {**os.environ, **comp.environment(ctx)})  # noqa: S606
 

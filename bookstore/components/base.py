@@ -87,6 +87,9 @@ class Component:
     def environment(self, ctx: Context) -> dict[str, str]:
         return {}
 
+    def before_exec(self, ctx: Context) -> None:
+        """Run in the supervised process just before it becomes the component (every start, crash restarts too)."""
+
     def is_ready(self, ctx: Context) -> bool:
         raise NotImplementedError
 

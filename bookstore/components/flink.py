@@ -9,6 +9,7 @@ The configuration is rendered into var/run/flink (FLINK_CONF_DIR); state lives u
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,15 @@ def _java_opts(ctx: Context) -> str:
 
 
 def _prepare(ctx: Context) -> None:
-    for sub in ("checkpoints", "savepoints", "tmp", "jobmanager", "taskmanager", "web", "rocksdb"):
+    for sub in ("checkpoints", "savepoints", "tmp/client", "jobmanager", "taskmanager", "web", "rocksdb"):
         (data_dir(ctx) / sub).mkdir(parents=True, exist_ok=True)
+    # Left in the shared tmp/ by processes started before each had its own (a 21 MB RPC jar per start). A running
+    # JVM keeps reading a jar deleted under it, so removing these is safe at any time.
+    for leftover in [
+        *(data_dir(ctx) / "tmp").glob("flink-rpc-akka*.jar"),
+        *(data_dir(ctx) / "tmp").glob("jaas-*.conf"),
+    ]:
+        leftover.unlink(missing_ok=True)
     (ctx.paths.log / "flink").mkdir(parents=True, exist_ok=True)
     render(
         "flink/config.yaml.j2",
@@ -178,11 +186,29 @@ class _FlinkProcess(Component):
     def environment(self, ctx: Context) -> dict[str, str]:
         return flink_env(ctx)
 
+    def scratch(self, ctx: Context) -> list[Path]:
+        """Directories only this process uses and nothing needs after it ends (state lives in checkpoints)."""
+        raise NotImplementedError
+
+    def before_exec(self, ctx: Context) -> None:
+        """Start with empty scratch directories: what a killed predecessor left there is garbage."""
+        for directory in self.scratch(ctx):
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+
+    def start(self, ctx: Context, script: str) -> list[str]:
+        tmp = data_dir(ctx) / "tmp" / self.name
+        # "-D" apart: jobmanager.sh takes a first argument that does not equal "-D" for the RPC host.
+        return [str(flink_home(ctx) / "bin" / script), "start-foreground", "-D", f"io.tmp.dirs={tmp}"]
+
 
 @dataclass
 class FlinkJobManager(_FlinkProcess):
     def command(self, ctx: Context) -> list[str]:
-        return [str(flink_home(ctx) / "bin" / "jobmanager.sh"), "start-foreground"]
+        return self.start(ctx, "jobmanager.sh")
+
+    def scratch(self, ctx: Context) -> list[Path]:
+        return [data_dir(ctx) / "tmp" / self.name, data_dir(ctx) / "jobmanager", data_dir(ctx) / "web"]
 
     def is_ready(self, ctx: Context) -> bool:
         try:
@@ -241,7 +267,10 @@ def stop_with_savepoint(ctx: Context, job: dict[str, Any], timeout_s: float = 12
 @dataclass
 class FlinkTaskManager(_FlinkProcess):
     def command(self, ctx: Context) -> list[str]:
-        return [str(flink_home(ctx) / "bin" / "taskmanager.sh"), "start-foreground"]
+        return self.start(ctx, "taskmanager.sh")
+
+    def scratch(self, ctx: Context) -> list[Path]:
+        return [data_dir(ctx) / "tmp" / self.name, data_dir(ctx) / "taskmanager", data_dir(ctx) / "rocksdb"]
 
     def is_ready(self, ctx: Context) -> bool:
         """A TaskManager is registered and heartbeating (a killed one's entry lingers until its timeout)."""

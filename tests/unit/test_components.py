@@ -36,3 +36,48 @@ class TestFingerprint:
         first = pg.fingerprint(ctx)
         ctx.env["ECOM_DB_PORT"] = "25432"
         assert pg.fingerprint(ctx) != first
+
+
+class TestFlinkScratch:
+    """A killed JobManager or TaskManager never cleans up after itself; its successor does, and touches only its own
+    directories (checkpoints and savepoints are the job's state)."""
+
+    @staticmethod
+    def _litter(ctx: Context) -> dict[str, Path]:
+        flink = ctx.paths.data / "flink"
+        left = {
+            "taskmanager": flink / "rocksdb" / "job_1_op_Join__uuid_x" / "000001.sst",
+            "taskmanager-tmp": flink / "tmp" / "flink-taskmanager" / "flink-rpc-akka1.jar",
+            "jobmanager-tmp": flink / "tmp" / "flink-jobmanager" / "executionGraphStore-1" / "graph",
+            "jobmanager": flink / "jobmanager" / "jm_1" / "blobStorage",
+            "checkpoint": flink / "checkpoints" / "star-schema" / "chk-7" / "_metadata",
+            "savepoint": flink / "savepoints" / "star-schema" / "savepoint-1" / "_metadata",
+        }
+        for path in left.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("x")
+        return left
+
+    def test_a_taskmanager_start_empties_its_rocksdb_and_scratch_directories_only(self, tmp_path: Path) -> None:
+        ctx = _ctx(tmp_path)
+        left = self._litter(ctx)
+        BY_NAME["flink-taskmanager"].before_exec(ctx)
+        assert {name for name, path in left.items() if path.exists()} == {
+            "jobmanager-tmp", "jobmanager", "checkpoint", "savepoint"
+        }  # fmt: skip
+        assert (ctx.paths.data / "flink" / "rocksdb").is_dir()
+
+    def test_a_jobmanager_start_empties_its_own_scratch_directories_only(self, tmp_path: Path) -> None:
+        ctx = _ctx(tmp_path)
+        left = self._litter(ctx)
+        BY_NAME["flink-jobmanager"].before_exec(ctx)
+        assert {name for name, path in left.items() if path.exists()} == {
+            "taskmanager", "taskmanager-tmp", "checkpoint", "savepoint"
+        }  # fmt: skip
+
+    def test_each_process_is_given_its_own_temporary_directory(self, tmp_path: Path) -> None:
+        ctx = _ctx(tmp_path)
+        tmp = ctx.paths.data / "flink" / "tmp"
+        for name in ("flink-jobmanager", "flink-taskmanager"):
+            # The scripts read `start-foreground -D key=value` (a first argument that is not "-D" is a host name).
+            assert BY_NAME[name].command(ctx)[1:] == ["start-foreground", "-D", f"io.tmp.dirs={tmp / name}"]
