@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bookstore.components import BY_NAME, Context
+from bookstore.components.flink import _FlinkProcess
 from bookstore.config import DEFAULT_PORTS, Paths
 
 
@@ -58,22 +61,23 @@ class TestFlinkScratch:
             path.write_text("x")
         return left
 
-    def test_a_taskmanager_start_empties_its_rocksdb_and_scratch_directories_only(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize(
+        ("component", "kept"),
+        [
+            ("flink-taskmanager", {"jobmanager-tmp", "jobmanager", "checkpoint", "savepoint"}),
+            ("flink-jobmanager", {"taskmanager", "taskmanager-tmp", "checkpoint", "savepoint"}),
+        ],
+    )
+    def test_a_start_empties_the_process_own_scratch_directories_only(
+        self, tmp_path: Path, component: str, kept: set[str]
+    ) -> None:
         ctx = _ctx(tmp_path)
         left = self._litter(ctx)
-        BY_NAME["flink-taskmanager"].before_exec(ctx)
-        assert {name for name, path in left.items() if path.exists()} == {
-            "jobmanager-tmp", "jobmanager", "checkpoint", "savepoint"
-        }  # fmt: skip
-        assert (ctx.paths.data / "flink" / "rocksdb").is_dir()
-
-    def test_a_jobmanager_start_empties_its_own_scratch_directories_only(self, tmp_path: Path) -> None:
-        ctx = _ctx(tmp_path)
-        left = self._litter(ctx)
-        BY_NAME["flink-jobmanager"].before_exec(ctx)
-        assert {name for name, path in left.items() if path.exists()} == {
-            "taskmanager", "taskmanager-tmp", "checkpoint", "savepoint"
-        }  # fmt: skip
+        BY_NAME[component].before_exec(ctx)
+        assert {name for name, path in left.items() if path.exists()} == kept
+        flink = BY_NAME[component]
+        assert isinstance(flink, _FlinkProcess)
+        assert all(directory.is_dir() for directory in flink.scratch(ctx))  # emptied, not removed
 
     def test_each_process_is_given_its_own_temporary_directory(self, tmp_path: Path) -> None:
         ctx = _ctx(tmp_path)
