@@ -137,10 +137,8 @@ def _prepare(ctx: Context) -> None:
         (data_dir(ctx) / sub).mkdir(parents=True, exist_ok=True)
     # Left in the shared tmp/ by processes started before each had its own (a 21 MB RPC jar per start). A running
     # JVM keeps reading a jar deleted under it, so removing these is safe at any time.
-    for leftover in [
-        *(data_dir(ctx) / "tmp").glob("flink-rpc-akka*.jar"),
-        *(data_dir(ctx) / "tmp").glob("jaas-*.conf"),
-    ]:
+    shared_tmp = data_dir(ctx) / "tmp"
+    for leftover in [*shared_tmp.glob("flink-rpc-akka*.jar"), *shared_tmp.glob("jaas-*.conf")]:
         leftover.unlink(missing_ok=True)
     (ctx.paths.log / "flink").mkdir(parents=True, exist_ok=True)
     render(
@@ -196,10 +194,12 @@ class _FlinkProcess(Component):
             shutil.rmtree(directory, ignore_errors=True)
             directory.mkdir(parents=True)
 
+    def tmp_dir(self, ctx: Context) -> Path:
+        return data_dir(ctx) / "tmp" / self.name
+
     def start(self, ctx: Context, script: str) -> list[str]:
-        tmp = data_dir(ctx) / "tmp" / self.name
         # "-D" apart: jobmanager.sh takes a first argument that does not equal "-D" for the RPC host.
-        return [str(flink_home(ctx) / "bin" / script), "start-foreground", "-D", f"io.tmp.dirs={tmp}"]
+        return [str(flink_home(ctx) / "bin" / script), "start-foreground", "-D", f"io.tmp.dirs={self.tmp_dir(ctx)}"]
 
 
 @dataclass
@@ -208,7 +208,7 @@ class FlinkJobManager(_FlinkProcess):
         return self.start(ctx, "jobmanager.sh")
 
     def scratch(self, ctx: Context) -> list[Path]:
-        return [data_dir(ctx) / "tmp" / self.name, data_dir(ctx) / "jobmanager", data_dir(ctx) / "web"]
+        return [self.tmp_dir(ctx), data_dir(ctx) / "jobmanager", data_dir(ctx) / "web"]
 
     def is_ready(self, ctx: Context) -> bool:
         try:
@@ -270,7 +270,7 @@ class FlinkTaskManager(_FlinkProcess):
         return self.start(ctx, "taskmanager.sh")
 
     def scratch(self, ctx: Context) -> list[Path]:
-        return [data_dir(ctx) / "tmp" / self.name, data_dir(ctx) / "taskmanager", data_dir(ctx) / "rocksdb"]
+        return [self.tmp_dir(ctx), data_dir(ctx) / "taskmanager", data_dir(ctx) / "rocksdb"]
 
     def is_ready(self, ctx: Context) -> bool:
         """A TaskManager is registered and heartbeating (a killed one's entry lingers until its timeout)."""

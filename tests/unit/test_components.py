@@ -73,10 +73,10 @@ class TestFlinkScratch:
     ) -> None:
         ctx = _ctx(tmp_path)
         left = self._litter(ctx)
-        BY_NAME[component].before_exec(ctx)
-        assert {name for name, path in left.items() if path.exists()} == kept
         flink = BY_NAME[component]
         assert isinstance(flink, _FlinkProcess)
+        flink.before_exec(ctx)
+        assert {name for name, path in left.items() if path.exists()} == kept
         assert all(directory.is_dir() for directory in flink.scratch(ctx))  # emptied, not removed
 
     def test_each_process_is_given_its_own_temporary_directory(self, tmp_path: Path) -> None:
