@@ -52,8 +52,7 @@ def write_config(ctx: Context) -> Path:
         else:
             argv = [str(bookstore), "_exec", comp.name]
             user = ""
-        # nice execs the command (same pid); everything it starts inherits the niceness.
-        command = shlex.join(["nice", "-n", str(comp.nice), *argv] if comp.nice else argv)
+        command = shlex.join([*comp.priority_prefix(), *argv])
         lines += [
             f"[program:{comp.name}]",
             f"command={command.replace('%', '%%')}",

@@ -64,9 +64,16 @@ class Component:
     run_as_service_user: bool = False
     extra_port_vars: tuple[str, ...] = field(default_factory=tuple)
     stop_signal: str = "TERM"
-    # Scheduling niceness (supervisord starts it through `nice`): a component that may fall behind under load
-    # yields the cores to the shop.
+    # Its priority, for a component that may fall behind under load and yields the cores to the shop: a niceness,
+    # or `idle` (Linux SCHED_IDLE: it runs only on CPU time no other process wants, and a waking process takes
+    # the core from it at once, which niceness alone does not do).
     nice: int = 0
+    idle: bool = False
+
+    def priority_prefix(self) -> list[str]:
+        """What to run its command through for its priority: `chrt` and `nice` exec the command (same pid), and
+        every process and thread it starts inherits the priority."""
+        return [*(["chrt", "--idle", "0"] if self.idle else []), *(["nice", "-n", str(self.nice)] if self.nice else [])]
 
     def ports(self, ctx: Context) -> list[int]:
         return [ctx.port(v) for v in self.port_vars]

@@ -24,12 +24,13 @@ DATABASES = {
 }
 CDC_SOURCES = {"ecom-db", "inventory-db", "keycloak-db"}  # wal_level=logical and a Debezium role
 SERVICE_DATABASES = {"ecom-db", "inventory-db"}  # owned by the FastAPI services
-# The analytics pipeline (Connect, Flink, its keeper) runs at a lower priority than the shop: on a machine whose
-# cores it shares, a checkout should not wait behind the pipeline, which catches up afterwards (docs/benchmarks.md).
-ANALYTICS_NICE = 10
-# Connect less so: it also carries the outbox connectors (the shop's own events), and its mirror sinks fell 12 s
-# behind at 20 orders/s at niceness 10; at 5 the shop still took the full 20/s and the mirrors stayed within 1.4 s.
-CONNECT_NICE = 5
+# The analytics pipeline (Connect, Flink, its keeper) yields the cores to the shop: on a machine whose cores it
+# shares, a checkout should not wait behind the pipeline, which catches up afterwards (docs/benchmarks.md). Flink
+# and the keeper run as SCHED_IDLE: only on CPU time the shop leaves, and a waking shop process preempts them at
+# once (a niced process keeps its core for the rest of its time slice, a few ms at every hop of a checkout).
+# Connect carries the outbox connectors too (the shop's own events: inventory commits reservations from them, which
+# expire after 15 minutes), so it must never starve: the lowest niceness instead, a small but certain share.
+CONNECT_NICE = 19
 
 POSTGRES = {
     name: Postgres(
@@ -61,15 +62,15 @@ COMPONENTS: list[Component] = [
     Gateway(name="gateway", port_var="GATEWAY_PORT"),
     PgAdmin(name="pgadmin", port_var="PGADMIN_PORT", depends=tuple(DATABASES)),
     FlinkJobManager(
-        name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",), nice=ANALYTICS_NICE
+        name="flink-jobmanager", port_var="FLINK_REST_PORT", extra_port_vars=("FLINK_RPC_PORT",), idle=True
     ),
     FlinkTaskManager(
         name="flink-taskmanager",
         port_var="FLINK_TASKMANAGER_PORT",
         depends=("flink-jobmanager",),
-        nice=ANALYTICS_NICE,
+        idle=True,
     ),
-    AnalyticsKeeper(name="analytics-keeper", depends=("kafka-connect", "flink-taskmanager"), nice=ANALYTICS_NICE),
+    AnalyticsKeeper(name="analytics-keeper", depends=("kafka-connect", "flink-taskmanager"), idle=True),
     Superset(
         name="superset", port_var="SUPERSET_PORT", depends=("analytics-db", "redis"), analytics=POSTGRES["analytics-db"]
     ),

@@ -1,33 +1,41 @@
-"""The analytics pipeline yields the cores to the shop: Connect, Flink and their keeper run niced (Connect, which
-also carries the outbox connectors, less so), the shop not."""
+"""The analytics pipeline yields the cores to the shop: Flink and the keeper run as SCHED_IDLE (only on CPU time the
+shop leaves), Connect, which also carries the outbox connectors, at the lowest niceness; the shop at neither."""
 
 from __future__ import annotations
 
-import psutil
+import os
+from pathlib import Path
 
 from bookstore import sockets
 from bookstore.components import COMPONENTS, Context
-from bookstore.components.registry import ANALYTICS_NICE, CONNECT_NICE
 from bookstore.supervise import Supervisor
 
-PIPELINE = {"kafka-connect", "flink-jobmanager", "flink-taskmanager", "analytics-keeper"}
+IDLE = {"flink-jobmanager", "flink-taskmanager", "analytics-keeper"}
+POLICY_NAMES = {os.SCHED_OTHER: "other", os.SCHED_IDLE: "idle", os.SCHED_BATCH: "batch"}
 
 
-def _niceness(ctx: Context) -> dict[str, set[int]]:
-    """Component -> the niceness of every process in its tree."""
+def _priorities(ctx: Context) -> dict[str, set[tuple[str, int]]]:
+    """Component -> (scheduling policy, niceness) of every thread of every process in its tree."""
     found = {}
     for name, info in Supervisor(ctx).all_info().items():
         if info["pid"]:
-            found[name] = {psutil.Process(pid).nice() for pid in sockets.process_tree(info["pid"])}
+            seen = set()
+            for pid in sockets.process_tree(info["pid"]):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    tid = int(task.name)
+                    try:
+                        seen.add((POLICY_NAMES[os.sched_getscheduler(tid)], os.getpriority(os.PRIO_PROCESS, tid)))
+                    except ProcessLookupError:  # a thread that ended meanwhile
+                        continue
+            found[name] = seen
     return found
 
 
 class TestPriorities:
-    def test_the_pipeline_runs_niced_and_everything_else_does_not(self, ctx: Context) -> None:
-        seen = _niceness(ctx)
+    def test_the_pipeline_yields_and_everything_else_does_not(self, ctx: Context) -> None:
+        seen = _priorities(ctx)
         assert set(seen) == {c.name for c in COMPONENTS}  # every component is running: none escapes the check
-        assert 0 < CONNECT_NICE < ANALYTICS_NICE
-        expected = {name: {CONNECT_NICE if name == "kafka-connect" else ANALYTICS_NICE} for name in PIPELINE}
-        assert {name: seen[name] for name in PIPELINE} == expected
-        rest = {name: nice for name, nice in seen.items() if name not in PIPELINE}
-        assert rest == {name: {0} for name in rest}
+        assert {name: seen[name] for name in IDLE} == {name: {("idle", 0)} for name in IDLE}
+        assert seen["kafka-connect"] == {("other", 19)}
+        rest = {name: prio for name, prio in seen.items() if name not in IDLE | {"kafka-connect"}}
+        assert rest == {name: {("other", 0)} for name in rest}

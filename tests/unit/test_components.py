@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -9,6 +14,7 @@ import pytest
 from bookstore.components import BY_NAME, Context
 from bookstore.components.flink import _FlinkProcess
 from bookstore.config import DEFAULT_PORTS, Paths
+from bookstore.supervise import write_config
 
 
 def _ctx(tmp_path: Path) -> Context:
@@ -85,3 +91,28 @@ class TestFlinkScratch:
         for name in ("flink-jobmanager", "flink-taskmanager"):
             # The scripts read `start-foreground -D key=value` (a first argument that is not "-D" is a host name).
             assert BY_NAME[name].command(ctx)[1:] == ["start-foreground", "-D", f"io.tmp.dirs={tmp / name}"]
+
+
+class TestPriority:
+    """The analytics pipeline's priority is given by the command supervisord runs, so every process and thread it
+    starts inherits it."""
+
+    def test_supervisord_starts_each_component_through_its_priority(self, tmp_path: Path) -> None:
+        conf = write_config(_ctx(tmp_path)).read_text()
+        commands = dict(re.findall(r"^\[program:(.+)\]\ncommand=(.*)$", conf, flags=re.MULTILINE))
+        assert set(commands) == set(BY_NAME)
+        prefixes = {name: command.split(" _exec ")[0].rsplit(" ", 1)[0] for name, command in commands.items()}
+        assert prefixes["flink-taskmanager"] == prefixes["flink-jobmanager"] == "chrt --idle 0"
+        assert prefixes["analytics-keeper"] == "chrt --idle 0"
+        assert prefixes["kafka-connect"] == "nice -n 19"
+        assert commands["ecom"].startswith(str(Path(sys.executable).parent / "bookstore"))
+
+    def test_the_prefix_execs_the_command_with_the_policy(self) -> None:
+        component = replace(BY_NAME["redis"], idle=True, nice=3)
+        probe = "import os; print(os.getppid(), os.sched_getscheduler(0), os.nice(0))"
+        proc = subprocess.run(
+            [*component.priority_prefix(), sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        )
+        parent, policy, nice = map(int, proc.stdout.split())
+        assert parent == os.getpid()  # chrt and nice exec: the command is the process supervisord started
+        assert (policy, nice) == (os.SCHED_IDLE, os.nice(0) + 3)
