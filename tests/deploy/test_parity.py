@@ -226,3 +226,66 @@ def test_the_chart_runs_the_same_warehouse_migrations_as_local_mode(rendered: di
         o for o in rendered["default"] if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "warehouse-migrations"
     ]
     assert {k.replace("__", "/") for k in cm["data"]} == set(files(source))
+
+
+class TestFlinkState:
+    """The star schema's state outlives pods and upgrades in the cluster as it does locally: the chart's
+    FlinkDeployment checkpoints like deploy/local/flink/config.yaml.j2, to a volume both Flink pods mount, with HA
+    metadata there too, and an upgrade resumes from the latest checkpoint."""
+
+    STATE_KEYS = (
+        "state.backend.type",
+        "execution.checkpointing.incremental",
+        "state.backend.rocksdb.compaction.style",
+        "execution.checkpointing.interval",
+        "execution.checkpointing.min-pause",
+        "execution.checkpointing.storage",
+        "execution.checkpointing.externalized-checkpoint-retention",
+    )
+
+    @staticmethod
+    def _local() -> dict[str, str]:
+        text = (REPO / "deploy" / "local" / "flink" / "config.yaml.j2").read_text()
+        pairs = (line.split(":", 1) for line in text.splitlines() if line and not line.startswith(("#", " ")))
+        return {key.strip(): value.strip() for key, value in pairs}
+
+    @staticmethod
+    def _flink(rendered: dict) -> tuple[dict, dict]:
+        (deployment,) = [o for o in rendered["default"] if o["kind"] == "FlinkDeployment"]
+        claims = {
+            o["metadata"]["name"]: o
+            for o in rendered["default"]
+            if o["kind"] == "PersistentVolumeClaim"
+            and o["metadata"]["namespace"] == deployment["metadata"]["namespace"]
+        }
+        return deployment, claims
+
+    def test_checkpoints_are_taken_as_in_local_mode(self, rendered: dict) -> None:
+        deployment, _ = self._flink(rendered)
+        conf, local = deployment["spec"]["flinkConfiguration"], self._local()
+        assert {k: str(conf[k]) for k in self.STATE_KEYS} == {k: local[k] for k in self.STATE_KEYS}
+        assert local["execution.checkpointing.interval"] == "1s"
+
+    def test_state_and_ha_metadata_live_on_a_volume_both_flink_pods_mount(self, rendered: dict) -> None:
+        deployment, claims = self._flink(rendered)
+        conf, pod = deployment["spec"]["flinkConfiguration"], deployment["spec"]["podTemplate"]["spec"]
+        # The pod template is the JobManager's and the TaskManagers' (no per-role template overrides it).
+        assert "podTemplate" not in deployment["spec"]["jobManager"]
+        assert "podTemplate" not in deployment["spec"]["taskManager"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        (container,) = pod["containers"]
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        state_mount = next(path for path, name in mounts.items() if "persistentVolumeClaim" in volumes[name])
+        claim = claims[volumes[mounts[state_mount]]["persistentVolumeClaim"]["claimName"]]
+        assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+        for key in (
+            "execution.checkpointing.dir",
+            "execution.checkpointing.savepoint-dir",
+            "high-availability.storageDir",
+        ):
+            assert conf[key].startswith(f"file://{state_mount}/"), key
+        assert conf["high-availability.type"] == "kubernetes"
+
+    def test_an_upgrade_resumes_from_the_latest_checkpoint(self, rendered: dict) -> None:
+        deployment, _ = self._flink(rendered)
+        assert deployment["spec"]["job"]["upgradeMode"] == "last-state"
