@@ -1,0 +1,133 @@
+"""servicekit.logs: JSON lines on stdout, written out in batches (one flush per batch, not per record) but never
+held back for long, and at once for warnings and errors."""
+
+import io
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from servicekit.logs import BatchingStreamHandler, JsonFormatter, configure_logging
+
+
+class _Pipe(io.StringIO):
+    """An unbuffered stream (stdout under PYTHONUNBUFFERED): every write reaches the reader."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+    @property
+    def delivered(self) -> str:
+        return self.getvalue()
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture
+def logged() -> Iterator[tuple[logging.Logger, _Pipe, BatchingStreamHandler]]:
+    pipe = _Pipe()
+    handler = BatchingStreamHandler(pipe, delay=0.3)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("test-batching")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    yield logger, pipe, handler
+    logger.removeHandler(handler)
+    handler.close()
+
+
+def test_records_are_delivered_in_one_flush_shortly_after_a_burst(
+    logged: tuple[logging.Logger, _Pipe, BatchingStreamHandler],
+) -> None:
+    logger, pipe, _ = logged
+    for n in range(200):
+        logger.info("request %d", n)
+    assert pipe.delivered == ""  # nothing written per record
+    assert _eventually(lambda: pipe.delivered.count("\n") == 200)
+    assert pipe.writes == 1
+    assert [json.loads(line)["message"] for line in pipe.delivered.splitlines()][-1] == "request 199"
+
+
+def test_a_warning_is_delivered_at_once_with_what_came_before(
+    logged: tuple[logging.Logger, _Pipe, BatchingStreamHandler],
+) -> None:
+    logger, pipe, _ = logged
+    logger.info("before")
+    logger.warning("inventory unreachable")
+    assert [json.loads(line)["level"] for line in pipe.delivered.splitlines()] == ["info", "warning"]
+
+
+def test_a_quiet_period_after_a_record_still_delivers_it(
+    logged: tuple[logging.Logger, _Pipe, BatchingStreamHandler],
+) -> None:
+    logger, pipe, _ = logged
+    logger.info("first")
+    assert _eventually(lambda: "first" in pipe.delivered)
+    logger.info("second, after the flusher went back to waiting")
+    assert _eventually(lambda: "second" in pipe.delivered)
+    assert pipe.writes == 2
+
+
+def test_a_batch_that_reaches_its_size_limit_is_written_at_once() -> None:
+    pipe = _Pipe()
+    handler = BatchingStreamHandler(pipe, delay=60, max_bytes=1000)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for _ in range(9):
+        handler.handle(logging.makeLogRecord({"msg": "x" * 99, "levelno": logging.INFO}))
+    assert pipe.writes == 0
+    handler.handle(logging.makeLogRecord({"msg": "x" * 99, "levelno": logging.INFO}))  # 10 x 100 bytes
+    assert (pipe.writes, len(pipe.delivered)) == (1, 1000)
+    handler.close()
+
+
+def test_closing_the_handler_delivers_what_is_buffered(
+    logged: tuple[logging.Logger, _Pipe, BatchingStreamHandler],
+) -> None:
+    logger, pipe, handler = logged
+    logger.info("last words")
+    handler.close()
+    assert "last words" in pipe.delivered
+
+
+def test_a_process_that_exits_right_after_logging_loses_nothing() -> None:
+    script = (
+        "import logging; from servicekit.logs import configure_logging; configure_logging();"
+        "[logging.getLogger('x').info('line %d', n) for n in range(50)]"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert [json.loads(line)["message"] for line in out.splitlines()] == [f"line {n}" for n in range(50)]
+
+
+def test_configuring_again_retires_the_previous_handler_and_its_thread() -> None:
+    """Every app a worker (or a test) builds configures logging again: one flusher thread stays, not one each."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        for n in range(5):
+            configure_logging()
+            logging.getLogger("x").info("configured %d", n)
+        assert len(root.handlers) == 1
+        assert _eventually(lambda: [t.name for t in threading.enumerate()].count("log-flush") == 1)
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
