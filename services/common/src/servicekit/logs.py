@@ -9,6 +9,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+# RequestContextMiddleware's logger is `<service>.access`: one line per request, the only records written in batches.
+ACCESS_LOGGER_SUFFIX = ".access"
+
 trace_id_var: ContextVar[str | None] = ContextVar("trace_id", default=None)
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged as a field.
@@ -32,12 +35,13 @@ class JsonFormatter(logging.Formatter):
 
 
 class BatchingStreamHandler(logging.StreamHandler[TextIO]):
-    """Keeps formatted records in memory and writes them to the stream together, from a thread, at most `delay`
-    seconds after the first of them; a record at WARNING or above is written at once with what came before it, so
-    is a batch that reached `max_bytes`, and so is everything at exit. Each write is a system call and wakes
-    whatever reads the pipe (supervisord copies every service's stdout into its log file): under load that is one
-    per batch instead of one per request (docs/benchmarks.md). The batch is the handler's own, so it does not
-    depend on how the stream buffers (PYTHONUNBUFFERED makes stdout write through)."""
+    """Keeps the per-request access lines (loggers named `<service>.access`, below WARNING) in memory and writes
+    them to the stream together, from a thread, at most `delay` seconds after the first of them, or at once when
+    the batch reaches `max_bytes`. Any other record is written at once, after the batch before it: uvicorn ends a
+    process by re-raising SIGTERM, so no exit hook runs, and its shutdown lines must not wait. Each write is a
+    system call and wakes whatever reads the pipe (supervisord copies every service's stdout into its log file):
+    under load that is one per batch instead of one per request (docs/benchmarks.md). The batch is the handler's
+    own, so it does not depend on how the stream buffers (PYTHONUNBUFFERED makes stdout write through)."""
 
     def __init__(self, stream: TextIO, delay: float = 0.2, max_bytes: int = 64 * 1024) -> None:
         super().__init__(stream)
@@ -60,7 +64,8 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
             return
         self._batch.append(line)
         self._batch_bytes += len(line)
-        if record.levelno >= logging.WARNING or self._batch_bytes >= self.max_bytes:
+        batched = record.name.endswith(ACCESS_LOGGER_SUFFIX) and record.levelno < logging.WARNING
+        if not batched or self._batch_bytes >= self.max_bytes:
             self.flush()
             return
         # A forked child has the thread object but not the thread.

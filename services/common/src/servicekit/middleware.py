@@ -7,7 +7,7 @@ import uuid
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.logs import trace_id_var
+from servicekit.logs import ACCESS_LOGGER_SUFFIX, trace_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -28,7 +28,7 @@ class RequestContextMiddleware:
 
     def __init__(self, app: ASGIApp, *, service: str, api_prefix: str, latency: Histogram) -> None:
         self.app = app
-        self.logger = logging.getLogger(f"{service}.access")
+        self.logger = logging.getLogger(f"{service}{ACCESS_LOGGER_SUFFIX}")
         self.latency = latency
         # Probes and scrapes would drown the access log; they are logged at debug level.
         self.quiet = (f"{api_prefix}/health/", f"{api_prefix}/metrics")

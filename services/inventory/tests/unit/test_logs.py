@@ -1,9 +1,10 @@
-"""servicekit.logs: JSON lines on stdout, written out in batches (one flush per batch, not per record) but never
-held back for long, and at once for warnings and errors."""
+"""servicekit.logs: JSON lines on stdout; the per-request access lines written in batches (one write per batch, not
+per request) but never held back for long, every other record at once with the batch before it."""
 
 import io
 import json
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -45,7 +46,7 @@ def logged() -> Iterator[tuple[logging.Logger, _Pipe, BatchingStreamHandler]]:
     pipe = _Pipe()
     handler = BatchingStreamHandler(pipe, delay=0.3)
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("test-batching")
+    logger = logging.getLogger("shop.access")
     logger.propagate = False
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
@@ -71,8 +72,27 @@ def test_a_warning_is_delivered_at_once_with_what_came_before(
 ) -> None:
     logger, pipe, _ = logged
     logger.info("before")
-    logger.warning("inventory unreachable")
+    logger.warning("slow request")
     assert [json.loads(line)["level"] for line in pipe.delivered.splitlines()] == ["info", "warning"]
+
+
+def test_records_of_other_loggers_are_delivered_at_once_with_what_came_before(
+    logged: tuple[logging.Logger, _Pipe, BatchingStreamHandler],
+) -> None:
+    logger, pipe, handler = logged
+    logger.info("request")
+    lifecycle = logging.getLogger("shop.lifecycle")
+    lifecycle.propagate = False
+    lifecycle.setLevel(logging.INFO)
+    lifecycle.addHandler(handler)
+    try:
+        lifecycle.info("Application shutdown complete.")
+    finally:
+        lifecycle.removeHandler(handler)
+    assert [json.loads(line)["message"] for line in pipe.delivered.splitlines()] == [
+        "request",
+        "Application shutdown complete.",
+    ]
 
 
 def test_a_quiet_period_after_a_record_still_delivers_it(
@@ -91,9 +111,11 @@ def test_a_batch_that_reaches_its_size_limit_is_written_at_once() -> None:
     handler = BatchingStreamHandler(pipe, delay=60, max_bytes=1000)
     handler.setFormatter(logging.Formatter("%(message)s"))
     for _ in range(9):
-        handler.handle(logging.makeLogRecord({"msg": "x" * 99, "levelno": logging.INFO}))
+        handler.handle(logging.makeLogRecord({"name": "shop.access", "msg": "x" * 99, "levelno": logging.INFO}))
     assert pipe.writes == 0
-    handler.handle(logging.makeLogRecord({"msg": "x" * 99, "levelno": logging.INFO}))  # 10 x 100 bytes
+    handler.handle(
+        logging.makeLogRecord({"name": "shop.access", "msg": "x" * 99, "levelno": logging.INFO})
+    )  # 10 x 100 bytes
     assert (pipe.writes, len(pipe.delivered)) == (1, 1000)
     handler.close()
 
@@ -107,13 +129,27 @@ def test_closing_the_handler_delivers_what_is_buffered(
     assert "last words" in pipe.delivered
 
 
-def test_a_process_that_exits_right_after_logging_loses_nothing() -> None:
+def test_a_process_killed_by_sigterm_right_after_its_shutdown_line_loses_nothing() -> None:
+    """uvicorn re-raises SIGTERM once it has shut down: the process dies without running exit hooks."""
+    script = (
+        "import logging, signal; from servicekit.logs import configure_logging; configure_logging();"
+        "[logging.getLogger('shop.access').info('request %d', n) for n in range(50)];"
+        "logging.getLogger('uvicorn.error').info('Application shutdown complete.');"
+        "signal.raise_signal(signal.SIGTERM)"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGTERM
+    messages = [json.loads(line)["message"] for line in proc.stdout.splitlines()]
+    assert messages == [*(f"request {n}" for n in range(50)), "Application shutdown complete."]
+
+
+def test_a_process_that_exits_right_after_a_request_line_loses_nothing() -> None:
     script = (
         "import logging; from servicekit.logs import configure_logging; configure_logging();"
-        "[logging.getLogger('x').info('line %d', n) for n in range(50)]"
+        "logging.getLogger('shop.access').info('last request')"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert [json.loads(line)["message"] for line in out.splitlines()] == [f"line {n}" for n in range(50)]
+    assert [json.loads(line)["message"] for line in out.splitlines()] == ["last request"]
 
 
 def test_configuring_again_retires_the_previous_handler_and_its_thread() -> None:
@@ -123,7 +159,7 @@ def test_configuring_again_retires_the_previous_handler_and_its_thread() -> None
     try:
         for n in range(5):
             configure_logging()
-            logging.getLogger("x").info("configured %d", n)
+            logging.getLogger("x.access").info("configured %d", n)
         assert len(root.handlers) == 1
         assert _eventually(lambda: [t.name for t in threading.enumerate()].count("log-flush") == 1)
     finally:
