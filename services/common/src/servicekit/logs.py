@@ -1,6 +1,5 @@
 """JSON log lines on stdout, each carrying the current request's trace id."""
 
-import contextlib
 import json
 import logging
 import sys
@@ -75,11 +74,14 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
         self._written.set()
 
     def flush(self) -> None:
-        with self.lock if self.lock else contextlib.nullcontext():
+        self.acquire()  # reentrant: emit already holds it
+        try:
             if self._batch:
                 text, self._batch, self._batch_bytes = "".join(self._batch), [], 0
                 self.stream.write(text)
             super().flush()
+        finally:
+            self.release()
 
     def _flush_after_writes(self) -> None:
         while True:

@@ -110,12 +110,11 @@ def test_a_batch_that_reaches_its_size_limit_is_written_at_once() -> None:
     pipe = _Pipe()
     handler = BatchingStreamHandler(pipe, delay=60, max_bytes=1000)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    line = {"name": "shop.access", "msg": "x" * 99, "levelno": logging.INFO}  # 100 bytes with its newline
     for _ in range(9):
-        handler.handle(logging.makeLogRecord({"name": "shop.access", "msg": "x" * 99, "levelno": logging.INFO}))
+        handler.handle(logging.makeLogRecord(line))
     assert pipe.writes == 0
-    handler.handle(
-        logging.makeLogRecord({"name": "shop.access", "msg": "x" * 99, "levelno": logging.INFO})
-    )  # 10 x 100 bytes
+    handler.handle(logging.makeLogRecord(line))
     assert (pipe.writes, len(pipe.delivered)) == (1, 1000)
     handler.close()
 
