@@ -38,6 +38,7 @@ from servicekit.catalog import load_catalog  # noqa: E402
 from bookstore.components import Context  # noqa: E402
 from bookstore.platform import build_context  # noqa: E402
 from scripts.benchlib import (  # noqa: E402
+    SEEDED,
     Result,
     require_public_hosts,
     require_wrk,
@@ -52,16 +53,6 @@ from tests.tokens import admin_token, user_token  # noqa: E402
 QUERIES = ["tolkien", "tolkein", "dragon", "war and peace", "history", "orwell", "love", "space", "mystery", "hobbit"]
 # Each wrk thread seeds its own sequence, or the threads' URLs would repeat; `bust` adds a unique query string so
 # the gateway's micro-cache cannot answer.
-SEEDED = """
-local threads = 0
-setup = function(thread)
-  threads = threads + 1
-  thread:set("id", threads)
-end
-init = function(args)
-  math.randomseed(os.time() * 100 + id)
-end
-"""
 BROWSE = (
     SEEDED
     + """

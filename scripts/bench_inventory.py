@@ -25,11 +25,13 @@ sys.path.insert(0, str(ROOT))
 from servicekit.catalog import load_catalog  # noqa: E402
 
 from bookstore.platform import build_context  # noqa: E402
-from scripts.benchlib import require_public_hosts, require_wrk, static_baseline, table, wrk  # noqa: E402
+from scripts.benchlib import SEEDED, require_public_hosts, require_wrk, static_baseline, table, wrk  # noqa: E402
 from tests.tokens import admin_token, service_token  # noqa: E402
 
-LUA = """
-math.randomseed(os.time())
+# The ids are random per thread (SEEDED): threads seeded alike would replay each other's reservations.
+LUA = (
+    SEEDED
+    + """
 local books = {%(books)s}
 local function uuid4()
   return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
@@ -48,6 +50,7 @@ request = function()
   return wrk.format(nil, "/inven/stock/" .. book)
 end
 """
+)
 
 
 def main(clients: int, seconds: int) -> None:

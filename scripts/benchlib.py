@@ -20,6 +20,17 @@ done = function(summary, latency, requests)
     latency:percentile(99) / 1000, summary.duration / 1e6))
 end
 """
+# Each wrk thread has its own Lua state: seeded alike, the threads would send the same "random" ids.
+SEEDED = """
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+init = function(args)
+  math.randomseed(os.time() * 100 + id)
+end
+"""
 STATIC = 'request = function() return wrk.format("GET", "/index.html") end'
 PUBLIC_HOSTS_LINE = "127.0.0.1 myecom.net api.service.net idp.keycloak.net"
 

@@ -107,6 +107,26 @@ async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
 ReaderDep = Annotated[asyncpg.Connection, Depends(get_reader, scope="function")]
 
 
+async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `session`, inside the session's transaction: hot-path writes run plain SQL on
+    it (asyncpg prepares and caches each statement; no ORM compilation or identity map) and still commit or roll
+    back with everything else the session does.
+
+    SQLAlchemy's asyncpg adapter sends BEGIN lazily, with its first statement; a statement sent straight to the
+    driver before that would run outside the transaction, in autocommit. So the adapter's transaction is begun
+    here (its `_start_transaction`, the method its own cursors call). Rows written this way are not in the
+    session's identity map: ORM reads after them must use `populate_existing`."""
+    connection = await session.connection()
+    fairy = await connection.get_raw_connection()
+    adapter = fairy.dbapi_connection
+    if adapter is None:
+        raise RuntimeError("the session's connection is closed")
+    if adapter._transaction is None:  # type: ignore[attr-defined]  # noqa: SLF001
+        await adapter._start_transaction()  # type: ignore[attr-defined]  # noqa: SLF001
+    driver: asyncpg.Connection = fairy.driver_connection
+    return driver
+
+
 @asynccontextmanager
 async def one_off_session(database_url: str) -> AsyncIterator[AsyncSession]:
     """One transaction on a short-lived engine, for commands that run outside the app (seeding)."""

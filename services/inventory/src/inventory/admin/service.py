@@ -8,6 +8,7 @@ from inventory.stock import repository as stock_repository
 from inventory.stock import service as stock_service
 from inventory.stock.exceptions import BookNotFound, NegativeStock
 from inventory.stock.schemas import StockChangeReason, StockRead
+from inventory.stock.service import LevelChange
 
 
 async def list_stock(session: AsyncSession, *, page: int, size: int) -> StockPage:
@@ -23,13 +24,8 @@ async def set_available(session: AsyncSession, book_id: uuid.UUID, available: in
     if available == previous:
         return await stock_service.get_stock(session, book_id)
     stock = await stock_repository.change(session, book_id, available_delta=available - previous)
-    await stock_service.record_change(
-        session,
-        book_id=book_id,
-        previous_available=previous,
-        new_available=available,
-        reason=StockChangeReason.ADMIN_SET,
-        actor=actor,
+    await stock_service.record_changes(
+        session, [LevelChange(book_id, previous, available)], reason=StockChangeReason.ADMIN_SET, actor=actor
     )
     return stock
 
@@ -40,11 +36,9 @@ async def adjust_available(session: AsyncSession, book_id: uuid.UUID, delta: int
     if previous + delta < 0:
         raise NegativeStock(previous, delta)
     stock = await stock_repository.change(session, book_id, available_delta=delta)
-    await stock_service.record_change(
+    await stock_service.record_changes(
         session,
-        book_id=book_id,
-        previous_available=previous,
-        new_available=previous + delta,
+        [LevelChange(book_id, previous, previous + delta)],
         reason=StockChangeReason.ADMIN_ADJUST,
         actor=actor,
         note=reason,

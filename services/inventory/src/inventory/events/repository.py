@@ -1,19 +1,15 @@
 import uuid
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.models import ProcessedEvent
+from servicekit.db import driver_connection
+
+_MARK = "INSERT INTO processed_event (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 
 
 async def mark_processed(session: AsyncSession, event_id: uuid.UUID) -> bool:
     """Record a consumed event id; False if it was already recorded (a redelivery).
 
     A concurrent delivery of the same id waits on the primary key until ours commits or rolls back."""
-    result = await session.execute(
-        insert(ProcessedEvent)
-        .values(event_id=event_id)
-        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
-        .returning(ProcessedEvent.event_id)
-    )
-    return result.first() is not None
+    connection = await driver_connection(session)
+    return await connection.fetchval(_MARK, event_id) is not None

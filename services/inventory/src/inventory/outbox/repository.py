@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.models import Outbox
@@ -5,9 +7,9 @@ from servicekit import outbox
 from servicekit.outbox import OutboxMessage
 
 
-async def add(session: AsyncSession, message: OutboxMessage) -> None:
-    """Debezium's outbox router publishes the row to the topic named by `type`, keyed by the aggregate id."""
-    await outbox.add(session, Outbox, message)
+async def add_many(session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    """Debezium's outbox router publishes each row to the topic named by `type`, keyed by the aggregate id."""
+    await outbox.add_many(session, Outbox, messages)
 
 
 async def prune(session: AsyncSession) -> int:

@@ -1,14 +1,27 @@
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from inventory.models import Reservation, ReservationLine, ReservationStatus
-from servicekit.orm import table_of
+from inventory.models import Reservation, ReservationStatus
+from servicekit.db import driver_connection
+
+# A reservation and its commit happen once per checkout each: plain SQL on the session's connection
+# (servicekit.db.driver_connection), every line in one statement.
+_INSERT_HELD = """
+INSERT INTO reservation (order_id, request_hash, status, expires_at) VALUES ($1, $2, $3, now() + $4::interval)
+ON CONFLICT (order_id) DO NOTHING RETURNING expires_at"""
+_INSERT_LINES = """
+INSERT INTO reservation_line (order_id, book_id, quantity)
+SELECT $1, l.book_id, l.quantity FROM unnest($2::uuid[], $3::int[]) AS l(book_id, quantity)"""
+_LOCK_WITH_LINES = """
+SELECT r.status, l.book_id, l.quantity FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id
+WHERE r.order_id = $1 ORDER BY l.book_id FOR UPDATE OF r"""
+_SET_STATUS = "UPDATE reservation SET status = $2, updated_at = now() WHERE order_id = $1"
 
 
 async def insert_held(
@@ -18,26 +31,37 @@ async def insert_held(
 
     The primary key makes a concurrent insert of the same order wait for ours to commit (then it
     does nothing and reads our row) or roll back (then it proceeds): one decrement either way."""
-    table = table_of(Reservation)  # a plain Core statement on the hot path
-    result = await session.execute(
-        insert(table)
-        .values(
-            order_id=order_id,
-            request_hash=request_hash,
-            status=ReservationStatus.HELD,
-            expires_at=func.now() + ttl,
-        )
-        .on_conflict_do_nothing(index_elements=[table.c.order_id])
-        .returning(table.c.expires_at)
+    connection = await driver_connection(session)
+    expires_at: datetime | None = await connection.fetchval(
+        _INSERT_HELD, order_id, request_hash, ReservationStatus.HELD.value, ttl
     )
-    return result.scalar_one_or_none()
+    return expires_at
 
 
 async def insert_lines(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]) -> None:
-    await session.execute(
-        insert(table_of(ReservationLine)),
-        [{"order_id": order_id, "book_id": book_id, "quantity": quantity} for book_id, quantity in lines],
-    )
+    connection = await driver_connection(session)
+    await connection.execute(_INSERT_LINES, order_id, [book for book, _ in lines], [quantity for _, quantity in lines])
+
+
+@dataclass(frozen=True)
+class LockedReservation:
+    status: ReservationStatus
+    lines: list[tuple[uuid.UUID, int]]  # (book_id, quantity) in book_id order
+
+
+async def lock_with_lines(session: AsyncSession, order_id: uuid.UUID) -> LockedReservation | None:
+    """Row-lock a reservation and read its status and lines (one statement; None if there is none)."""
+    connection = await driver_connection(session)
+    rows = await connection.fetch(_LOCK_WITH_LINES, order_id)
+    if not rows:
+        return None
+    return LockedReservation(ReservationStatus(rows[0]["status"]), [(row["book_id"], row["quantity"]) for row in rows])
+
+
+async def set_status_locked(session: AsyncSession, order_id: uuid.UUID, status: ReservationStatus) -> None:
+    """`set_status` for a reservation read with `lock_with_lines` (no ORM object to keep in step)."""
+    connection = await driver_connection(session)
+    await connection.execute(_SET_STATUS, order_id, status.value)
 
 
 async def get(session: AsyncSession, order_id: uuid.UUID, *, for_update: bool = False) -> Reservation | None:

@@ -20,7 +20,9 @@ from inventory.reservations.schemas import ReservationCreate, ReservationRead
 from inventory.stock import repository as stock_repository
 from inventory.stock import service as stock_service
 from inventory.stock.exceptions import BookNotFound, InsufficientStock
+from inventory.stock.repository import Shift
 from inventory.stock.schemas import ShortLine, StockChangeReason
+from inventory.stock.service import LevelChange
 
 EXPIRY_ACTOR = "system:expiry"
 
@@ -69,20 +71,19 @@ async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seco
         RESERVATIONS.labels("insufficient_stock").inc()
         raise InsufficientStock(short)
 
-    for line in request.items:
-        previous = levels[line.book_id].available
-        await stock_repository.shift(
-            session, line.book_id, available_delta=-line.quantity, reserved_delta=line.quantity
-        )
-        await stock_service.record_change(
-            session,
-            book_id=line.book_id,
-            previous_available=previous,
-            new_available=previous - line.quantity,
-            reason=StockChangeReason.RESERVE,
-            actor=actor,
-            order_id=request.order_id,
-        )
+    await stock_repository.shift_many(
+        session, [Shift(line.book_id, available=-line.quantity, reserved=line.quantity) for line in request.items]
+    )
+    await stock_service.record_changes(
+        session,
+        [
+            LevelChange(line.book_id, levels[line.book_id].available, levels[line.book_id].available - line.quantity)
+            for line in request.items
+        ],
+        reason=StockChangeReason.RESERVE,
+        actor=actor,
+        order_id=request.order_id,
+    )
     await repository.insert_lines(session, request.order_id, [(line.book_id, line.quantity) for line in request.items])
     RESERVATIONS.labels("created").inc()
     reservation = ReservationRead(
@@ -145,7 +146,7 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
     stock movement and no inventory.updated event. A cancelled reservation stays cancelled."""
     if not await processed_events.mark_processed(session, event_id):
         return CommitOutcome.DUPLICATE_EVENT
-    reservation = await repository.get(session, order_id, for_update=True)
+    reservation = await repository.lock_with_lines(session, order_id)
     if reservation is None:
         raise ReservationNotFound(order_id)
     if reservation.status == ReservationStatus.COMMITTED:
@@ -154,10 +155,11 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
         return CommitOutcome.CANCELLED
     if reservation.status != ReservationStatus.HELD:
         raise ReservationNotHeld(order_id, reservation.status)
-    await stock_repository.lock(session, [line.book_id for line in reservation.lines])
-    for line in reservation.lines:
-        await stock_repository.shift(session, line.book_id, reserved_delta=-line.quantity)
-    await repository.set_status(session, [order_id], ReservationStatus.COMMITTED)
+    await stock_repository.lock(session, [book_id for book_id, _ in reservation.lines])
+    await stock_repository.shift_many(
+        session, [Shift(book_id, reserved=-quantity) for book_id, quantity in reservation.lines]
+    )
+    await repository.set_status_locked(session, order_id, ReservationStatus.COMMITTED)
     RESERVATIONS.labels("committed").inc()
     return CommitOutcome.COMMITTED
 
@@ -167,37 +169,32 @@ async def _restore(
 ) -> None:
     """Move the reservations' units from reserved back to available, one movement per book and order."""
     levels = await stock_repository.lock(session, [line.book_id for r in reservations for line in r.lines])
+    shifts = []
     for reservation in reservations:
+        changes = []
         for line in reservation.lines:
             previous = levels[line.book_id].available
-            await stock_repository.shift(
-                session, line.book_id, available_delta=line.quantity, reserved_delta=-line.quantity
-            )
             levels[line.book_id].available = previous + line.quantity
-            await stock_service.record_change(
-                session,
-                book_id=line.book_id,
-                previous_available=previous,
-                new_available=previous + line.quantity,
-                reason=reason,
-                actor=actor,
-                order_id=reservation.order_id,
-            )
+            changes.append(LevelChange(line.book_id, previous, previous + line.quantity))
+            shifts.append(Shift(line.book_id, available=line.quantity, reserved=-line.quantity))
+        await stock_service.record_changes(session, changes, reason=reason, actor=actor, order_id=reservation.order_id)
+    await stock_repository.shift_many(session, shifts)
 
 
 async def _return_sold(session: AsyncSession, reservation: Reservation, *, actor: str) -> None:
     """Put a committed reservation's units back on sale: they left `reserved` at commit, so only
     `available` grows, with one movement per book."""
     levels = await stock_repository.lock(session, [line.book_id for line in reservation.lines])
-    for line in reservation.lines:
-        previous = levels[line.book_id].available
-        await stock_repository.shift(session, line.book_id, available_delta=line.quantity)
-        await stock_service.record_change(
-            session,
-            book_id=line.book_id,
-            previous_available=previous,
-            new_available=previous + line.quantity,
-            reason=StockChangeReason.CANCEL,
-            actor=actor,
-            order_id=reservation.order_id,
-        )
+    await stock_repository.shift_many(
+        session, [Shift(line.book_id, available=line.quantity) for line in reservation.lines]
+    )
+    await stock_service.record_changes(
+        session,
+        [
+            LevelChange(line.book_id, levels[line.book_id].available, levels[line.book_id].available + line.quantity)
+            for line in reservation.lines
+        ],
+        reason=StockChangeReason.CANCEL,
+        actor=actor,
+        order_id=reservation.order_id,
+    )

@@ -1,16 +1,16 @@
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.models import Stock, StockMovement
+from inventory.models import Stock
 from inventory.stock.schemas import StockLevel
-from servicekit.orm import table_of
+from servicekit.db import driver_connection
 
 # The public stock reads (one book, or the catalog's badges) run one statement on a plain connection, without
 # an ORM session or a transaction: one round trip each.
@@ -44,66 +44,75 @@ async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uui
 
     Every writer locks stock rows through here, in the same order, so concurrent transactions
     touching overlapping books queue up instead of deadlocking."""
-    result = await session.execute(
-        select(Stock.book_id, Stock.available, Stock.reserved)
-        .where(Stock.book_id.in_(sorted(set(book_ids))))
-        .order_by(Stock.book_id)
-        .with_for_update()
-    )
-    return {row.book_id: StockLevel(available=row.available, reserved=row.reserved) for row in result}
+    connection = await driver_connection(session)
+    rows = await connection.fetch(_LOCK, sorted(set(book_ids)))
+    return {row["book_id"]: StockLevel(available=row["available"], reserved=row["reserved"]) for row in rows}
 
 
-_STOCK = table_of(Stock)  # hot-path writes as plain Core statements (servicekit.orm.table_of)
+# Every reservation, commit, release and expiry writes here: plain SQL on the session's connection
+# (servicekit.db.driver_connection), all of a transaction's books in one statement.
+_LOCK = "SELECT book_id, available, reserved FROM stock WHERE book_id = ANY($1::uuid[]) ORDER BY book_id FOR UPDATE"
+_SHIFT = """
+UPDATE stock SET available = stock.available + s.available, reserved = stock.reserved + s.reserved, updated_at = now()
+FROM unnest($1::uuid[], $2::int[], $3::int[]) AS s(book_id, available, reserved)
+WHERE stock.book_id = s.book_id"""
+_MOVEMENTS = """
+INSERT INTO stock_movement (id, book_id, delta, reason, actor, order_id, note, created_at)
+SELECT m.id, m.book_id, m.delta, $4, $5, $6, $7, $8
+FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS m(id, book_id, delta)"""
 
 
-def _shifted(available_delta: int, reserved_delta: int) -> dict[str, Any]:
-    return {
-        "available": _STOCK.c.available + available_delta,
-        "reserved": _STOCK.c.reserved + reserved_delta,
-        "updated_at": func.now(),
-    }
+@dataclass(frozen=True)
+class Shift:
+    """Units moved for one book: into (+) or out of (-) `available` and `reserved`."""
+
+    book_id: uuid.UUID
+    available: int = 0
+    reserved: int = 0
 
 
-async def shift(
-    session: AsyncSession, book_id: uuid.UUID, *, available_delta: int = 0, reserved_delta: int = 0
-) -> None:
-    """Move units between available and reserved (or in or out): a reservation, release, expiry or commit."""
-    await session.execute(
-        update(_STOCK).where(_STOCK.c.book_id == book_id).values(**_shifted(available_delta, reserved_delta))
-    )
+async def shift_many(session: AsyncSession, shifts: Sequence[Shift]) -> None:
+    """Move units between available and reserved (or in or out) for several books: a reservation, release,
+    expiry or commit. The caller has locked the rows (`lock`). Shifts of the same book add up (an UPDATE
+    joined to two rows of one book would apply only one of them)."""
+    totals: dict[uuid.UUID, tuple[int, int]] = {}
+    for s in shifts:
+        available, reserved = totals.get(s.book_id, (0, 0))
+        totals[s.book_id] = (available + s.available, reserved + s.reserved)
+    if totals:
+        books = sorted(totals)
+        connection = await driver_connection(session)
+        await connection.execute(_SHIFT, books, [totals[b][0] for b in books], [totals[b][1] for b in books])
 
 
-async def change(
-    session: AsyncSession, book_id: uuid.UUID, *, available_delta: int = 0, reserved_delta: int = 0
-) -> Stock:
-    """`shift`, returning the row (the admin pages answer with it)."""
+async def change(session: AsyncSession, book_id: uuid.UUID, *, available_delta: int) -> Stock:
+    """Add to or take from one book's available units, returning the row (the admin pages answer with it)."""
     result = await session.scalars(
         update(Stock)
         .where(Stock.book_id == book_id)
-        .values(**_shifted(available_delta, reserved_delta))
+        .values(available=Stock.available + available_delta, updated_at=func.now())
         .returning(Stock),
         execution_options={"populate_existing": True},
     )
     return result.one()
 
 
-async def insert_movement(
+async def insert_movements(
     session: AsyncSession,
+    movements: Sequence[tuple[uuid.UUID, uuid.UUID, int]],
     *,
-    id: uuid.UUID,
-    book_id: uuid.UUID,
-    delta: int,
     reason: str,
     actor: str,
-    order_id: uuid.UUID | None = None,
-    note: str | None = None,
-    created_at: datetime | None = None,
+    order_id: uuid.UUID | None,
+    note: str | None,
+    created_at: datetime,
 ) -> None:
-    values = {"id": id, "book_id": book_id, "delta": delta, "reason": reason, "actor": actor}
-    values |= {"order_id": order_id, "note": note}
-    if created_at is not None:
-        values["created_at"] = created_at
-    await session.execute(insert(table_of(StockMovement)).values(**values))
+    """Several (id, book_id, delta) movements of one change, in one statement."""
+    connection = await driver_connection(session)
+    ids, books, deltas = zip(*movements, strict=True)
+    await connection.execute(
+        _MOVEMENTS, list(ids), list(books), list(deltas), reason, actor, order_id, note, created_at
+    )
 
 
 async def insert_missing(session: AsyncSession, levels: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:

@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
@@ -37,47 +38,62 @@ async def get_stock(session: AsyncSession, book_id: uuid.UUID) -> Stock:
     return stock
 
 
-async def record_change(
+@dataclass(frozen=True)
+class LevelChange:
+    """A book's available count before and after one change."""
+
+    book_id: uuid.UUID
+    previous: int
+    new: int
+
+
+async def record_changes(
     session: AsyncSession,
+    changes: Sequence[LevelChange],
     *,
-    book_id: uuid.UUID,
-    previous_available: int,
-    new_available: int,
     reason: StockChangeReason,
     actor: str,
     order_id: uuid.UUID | None = None,
     note: str | None = None,
-) -> InventoryUpdated:
-    """Write the stock_movement row and its inventory.updated outbox event (same id, same transaction)."""
-    event = InventoryUpdated(
-        event_id=uuid.uuid4(),
-        book_id=book_id,
-        previous_available=previous_available,
-        new_available=new_available,
-        delta=new_available - previous_available,
-        reason=reason,
-        order_id=order_id,
-        occurred_at=datetime.now(UTC),
-    )
-    await repository.insert_movement(
+) -> list[InventoryUpdated]:
+    """Write a stock_movement row and its inventory.updated outbox event (same id, same transaction) per
+    change: two statements for all of them."""
+    if not changes:
+        return []
+    occurred_at = datetime.now(UTC)
+    events = [
+        InventoryUpdated(
+            event_id=uuid.uuid4(),
+            book_id=change.book_id,
+            previous_available=change.previous,
+            new_available=change.new,
+            delta=change.new - change.previous,
+            reason=reason,
+            order_id=order_id,
+            occurred_at=occurred_at,
+        )
+        for change in changes
+    ]
+    await repository.insert_movements(
         session,
-        id=event.event_id,
-        book_id=book_id,
-        delta=event.delta,
+        [(event.event_id, event.book_id, event.delta) for event in events],
         reason=reason,
         actor=actor,
         order_id=order_id,
         note=note,
-        created_at=event.occurred_at,
+        created_at=occurred_at,
     )
-    await outbox.add(
+    await outbox.add_many(
         session,
-        OutboxMessage(
-            id=event.event_id,
-            aggregatetype=AGGREGATE_TYPE,
-            aggregateid=str(book_id),
-            type=EVENT_TYPE,
-            payload=event.model_dump(mode="json"),
-        ),
+        [
+            OutboxMessage(
+                id=event.event_id,
+                aggregatetype=AGGREGATE_TYPE,
+                aggregateid=str(event.book_id),
+                type=EVENT_TYPE,
+                payload=event.model_dump(mode="json"),
+            )
+            for event in events
+        ],
     )
-    return event
+    return events
