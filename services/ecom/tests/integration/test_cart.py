@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -5,7 +6,16 @@ from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
-from factories import Customer, SigningKey, admin_token, bearer, create_book, csrf_headers, customer_token
+from factories import (
+    Customer,
+    SigningKey,
+    admin_token,
+    bearer,
+    create_book,
+    csrf_headers,
+    customer_token,
+    fetch_all,
+)
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -119,6 +129,60 @@ class TestCustomerCart:
         cart = (await client.get("/ecom/cart", headers=customer.auth)).json()
         assert {line["book_id"]: line["available"] for line in cart["items"]} == {str(kept): True, str(removed): False}
         assert cart["total"] == "5.00"
+
+    async def test_lifecycle_and_limits_in_the_database(
+        self, client: AsyncClient, ecom_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        customer = await Customer(signing_key, client).login()
+        a, b = await create_book(ecom_db, price="10.00"), await create_book(ecom_db, price="2.50")
+        await customer.add(a, 1)
+        await customer.add(a, 2)
+        await customer.add(b, 4)
+        cart = (await client.get("/ecom/cart", headers=customer.auth)).json()
+        assert list(lines(cart).items()) == [(str(a), 3), (str(b), 4)]  # oldest line first
+        assert (cart["total"], cart["item_count"], cart["guest"]) == ("40.00", 7, False)
+        too_many = await add(client, customer.headers, a, 97)
+        assert (too_many.status_code, too_many.json()["error"]) == (422, "quantity_limit")
+        cart = (await client.patch(f"/ecom/cart/items/{a}", json={"quantity": 1}, headers=customer.headers)).json()
+        assert lines(cart) == {str(a): 1, str(b): 4}
+        cart = (await client.delete(f"/ecom/cart/items/{b}", headers=customer.headers)).json()
+        assert lines(cart) == {str(a): 1}
+        assert (await add(client, customer.headers, uuid.uuid4())).status_code == 404
+        assert (await add(client, customer.headers, await create_book(ecom_db, active=False))).status_code == 404
+        missing = await client.patch(f"/ecom/cart/items/{b}", json={"quantity": 1}, headers=customer.headers)
+        assert (missing.status_code, missing.json()["error"]) == (404, "cart_item_not_found")
+        assert (await client.delete(f"/ecom/cart/items/{b}", headers=customer.headers)).status_code == 404
+        assert lines((await client.get("/ecom/cart", headers=customer.auth)).json()) == {str(a): 1}
+
+    async def test_a_change_to_a_customer_without_a_cart_leaves_no_cart_behind(
+        self, client: AsyncClient, ecom_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        customer = await Customer(signing_key, client).login()
+        book = await create_book(ecom_db)
+        missing = await client.patch(f"/ecom/cart/items/{book}", json={"quantity": 2}, headers=customer.headers)
+        assert missing.status_code == 404
+        assert (await client.delete(f"/ecom/cart/items/{book}", headers=customer.headers)).status_code == 404
+        assert await fetch_all(ecom_db, "SELECT id FROM cart WHERE user_id = :u", u=customer.subject) == []
+
+    async def test_a_customer_cart_holds_at_most_fifty_books(
+        self, client: AsyncClient, ecom_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        customer = await Customer(signing_key, client).login()
+        books = [await create_book(ecom_db) for _ in range(51)]
+        for book in books[:50]:
+            await customer.add(book)
+        full = await add(client, customer.headers, books[50])
+        assert (full.status_code, full.json()["error"]) == (422, "cart_full")
+        await customer.add(books[0])  # a line already in the cart can still grow
+        assert len(lines((await client.get("/ecom/cart", headers=customer.auth)).json())) == 50
+
+    async def test_concurrent_adds_from_two_tabs_all_count(
+        self, client: AsyncClient, ecom_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        customer = await Customer(signing_key, client).login()
+        book = await create_book(ecom_db)
+        await asyncio.gather(*(customer.add(book, 3) for _ in range(10)))
+        assert lines((await client.get("/ecom/cart", headers=customer.auth)).json()) == {str(book): 30}
 
 
 class TestMerge:

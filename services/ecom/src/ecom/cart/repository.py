@@ -1,84 +1,132 @@
-import uuid
+"""Customers' carts in ecom-db. Every add to a cart and every checkout passes here, so each function is one
+plain SQL statement on the session's asyncpg connection (servicekit.db.driver_connection), in the request's
+transaction: no ORM compilation, no identity map."""
 
-from sqlalchemy import delete, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecom.models import Book, Cart, CartItem
+from servicekit.db import driver_connection
+
+_OPEN = """
+INSERT INTO cart (id, user_id) VALUES ($1, $2)
+ON CONFLICT (user_id) DO UPDATE SET updated_at = now() RETURNING id"""
+_FIND = "SELECT id FROM cart WHERE user_id = $1"
+_LOCK = "SELECT id FROM cart WHERE id = $1 FOR UPDATE"
+_LINE_STATE = """
+SELECT (SELECT quantity FROM cart_item WHERE cart_id = $1 AND book_id = $2) AS quantity,
+       (SELECT count(*) FROM cart_item WHERE cart_id = $1) AS lines"""
+_SET_LINE = """
+INSERT INTO cart_item (cart_id, book_id, quantity) VALUES ($1, $2, $3)
+ON CONFLICT (cart_id, book_id) DO UPDATE SET quantity = excluded.quantity"""
+_REMOVE = "DELETE FROM cart_item WHERE cart_id = $1 AND book_id = $2 RETURNING book_id"
+_REMOVE_LINES = """
+DELETE FROM cart_item USING unnest($2::uuid[], $3::int[]) AS l(book_id, quantity)
+WHERE cart_item.cart_id = $1 AND cart_item.book_id = l.book_id AND cart_item.quantity = l.quantity"""
+_ITEMS = "SELECT book_id, quantity FROM cart_item WHERE cart_id = $1 ORDER BY added_at"
+# The cart row even when it has no lines (LEFT JOIN), its lines with their books as the catalog has them now.
+_PRICED = """
+SELECT c.id AS cart_id, i.book_id, i.quantity, i.title, i.author, i.price, i.active
+FROM cart c LEFT JOIN (
+  SELECT ci.cart_id, ci.book_id, ci.quantity, ci.added_at, b.title, b.author, b.price, b.active
+  FROM cart_item ci JOIN book b ON b.id = ci.book_id
+) AS i ON i.cart_id = c.id
+WHERE c.user_id = $1 ORDER BY i.added_at"""
+_BOOKS = "SELECT id, title, author, price, active FROM book WHERE id = ANY($1::uuid[])"
+_ON_SALE = "SELECT EXISTS (SELECT 1 FROM book WHERE id = $1 AND active)"
 
 
-async def cart_id(session: AsyncSession, user_id: str, *, create: bool) -> uuid.UUID | None:
-    if create:
-        await session.execute(
-            insert(Cart).values(id=uuid.uuid4(), user_id=user_id).on_conflict_do_nothing(index_elements=[Cart.user_id])
-        )
-    found: uuid.UUID | None = await session.scalar(select(Cart.id).where(Cart.user_id == user_id))
-    return found
+@dataclass(frozen=True)
+class PricedLine:
+    """A cart line with its book as the catalog has it now (`active` False once an admin removed it)."""
+
+    book_id: uuid.UUID
+    quantity: int
+    title: str
+    author: str
+    price: Decimal
+    active: bool
+
+
+async def open_cart(session: AsyncSession, user_id: str) -> uuid.UUID:
+    """The customer's cart, created on first use, row-locked and marked updated: changes to one cart (adds from
+    two tabs, a checkout emptying it) take turns."""
+    connection = await driver_connection(session)
+    cart: uuid.UUID = await connection.fetchval(_OPEN, uuid.uuid4(), user_id)
+    return cart
+
+
+async def find_cart(session: AsyncSession, user_id: str) -> uuid.UUID | None:
+    connection = await driver_connection(session)
+    cart: uuid.UUID | None = await connection.fetchval(_FIND, user_id)
+    return cart
 
 
 async def lock_cart(session: AsyncSession, cart: uuid.UUID) -> None:
     """Serialise changes to one cart (concurrent adds from two tabs, a checkout emptying it)."""
-    await session.execute(select(Cart.id).where(Cart.id == cart).with_for_update())
+    connection = await driver_connection(session)
+    await connection.execute(_LOCK, cart)
 
 
-async def items(session: AsyncSession, cart: uuid.UUID) -> dict[uuid.UUID, int]:
-    rows = await session.execute(
-        select(CartItem.book_id, CartItem.quantity).where(CartItem.cart_id == cart).order_by(CartItem.added_at)
-    )
-    return {book_id: quantity for book_id, quantity in rows.all()}
+async def line_state(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID) -> tuple[int | None, int]:
+    """The book's quantity in the cart (None if it has no line) and the cart's number of lines."""
+    connection = await driver_connection(session)
+    row = await connection.fetchrow(_LINE_STATE, cart, book_id)
+    assert row is not None
+    return row["quantity"], row["lines"]
 
 
-async def line_count(session: AsyncSession, cart: uuid.UUID) -> int:
-    return await session.scalar(select(func.count()).where(CartItem.cart_id == cart)) or 0
-
-
-async def quantity(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID) -> int | None:
-    found: int | None = await session.scalar(
-        select(CartItem.quantity).where(CartItem.cart_id == cart, CartItem.book_id == book_id)
-    )
-    return found
-
-
-async def upsert(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID, new_quantity: int) -> None:
-    await session.execute(
-        insert(CartItem)
-        .values(cart_id=cart, book_id=book_id, quantity=new_quantity)
-        .on_conflict_do_update(index_elements=[CartItem.cart_id, CartItem.book_id], set_={"quantity": new_quantity})
-    )
-    await session.execute(update(Cart).where(Cart.id == cart).values(updated_at=func.now()))
+async def set_line(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID, quantity: int) -> None:
+    connection = await driver_connection(session)
+    await connection.execute(_SET_LINE, cart, book_id, quantity)
 
 
 async def remove(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID) -> bool:
-    result = await session.execute(
-        delete(CartItem).where(CartItem.cart_id == cart, CartItem.book_id == book_id).returning(CartItem.book_id)
-    )
-    return result.first() is not None
+    connection = await driver_connection(session)
+    return await connection.fetchval(_REMOVE, cart, book_id) is not None
 
 
 async def remove_lines(session: AsyncSession, cart: uuid.UUID, lines: dict[uuid.UUID, int]) -> None:
     """Delete exactly these (book, quantity) lines: a line changed meanwhile in another tab stays."""
     if lines:
-        await session.execute(
-            delete(CartItem).where(
-                CartItem.cart_id == cart,
-                tuple_(CartItem.book_id, CartItem.quantity).in_(list(lines.items())),
-            )
-        )
+        connection = await driver_connection(session)
+        await connection.execute(_REMOVE_LINES, cart, list(lines), list(lines.values()))
 
 
-async def priced_lines(
-    session: AsyncSession, user_id: str
-) -> tuple[uuid.UUID | None, list[tuple[uuid.UUID, int, Book | None]]]:
-    """The customer's cart and its lines (book, quantity, the book as the catalog has it now, None if it is gone),
-    oldest first: one round trip."""
-    rows = (
-        await session.execute(
-            select(Cart.id, CartItem.book_id, CartItem.quantity, Book)
-            .outerjoin(CartItem, CartItem.cart_id == Cart.id)
-            .outerjoin(Book, Book.id == CartItem.book_id)
-            .where(Cart.user_id == user_id)
-            .order_by(CartItem.added_at)
-        )
-    ).all()
-    cart = rows[0][0] if rows else None
-    return cart, [(book_id, quantity, book) for _, book_id, quantity, book in rows if book_id is not None]
+async def items(session: AsyncSession, cart: uuid.UUID) -> dict[uuid.UUID, int]:
+    connection = await driver_connection(session)
+    return {row["book_id"]: row["quantity"] for row in await connection.fetch(_ITEMS, cart)}
+
+
+async def priced_lines(session: AsyncSession, user_id: str) -> tuple[uuid.UUID | None, list[PricedLine]]:
+    """The customer's cart (None if there is none) and its lines, oldest first: one round trip."""
+    connection = await driver_connection(session)
+    rows = await connection.fetch(_PRICED, user_id)
+    cart = rows[0]["cart_id"] if rows else None
+    lines = [
+        PricedLine(row["book_id"], row["quantity"], row["title"], row["author"], row["price"], row["active"])
+        for row in rows
+        if row["book_id"] is not None
+    ]
+    return cart, lines
+
+
+async def price(session: AsyncSession, items: dict[uuid.UUID, int]) -> list[PricedLine]:
+    """A guest cart's lines (held in Redis) with their books, in the cart's order; unknown ids are left out."""
+    if not items:
+        return []
+    connection = await driver_connection(session)
+    books = {row["id"]: row for row in await connection.fetch(_BOOKS, list(items))}
+    return [
+        PricedLine(book_id, quantity, book["title"], book["author"], book["price"], book["active"])
+        for book_id, quantity in items.items()
+        if (book := books.get(book_id)) is not None
+    ]
+
+
+async def on_sale(session: AsyncSession, book_id: uuid.UUID) -> bool:
+    """Whether the catalog has the book and it is not removed."""
+    connection = await driver_connection(session)
+    return bool(await connection.fetchval(_ON_SALE, book_id))

@@ -1,5 +1,4 @@
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -100,14 +99,6 @@ async def get(session: AsyncSession, book_id: uuid.UUID, *, active_only: bool = 
         query = query.where(Book.active)
     book: Book | None = await session.scalar(query)
     return book
-
-
-async def get_many(session: AsyncSession, book_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Book]:
-    """Books by id, inactive ones included (callers decide what a removed book means to them)."""
-    if not book_ids:
-        return {}
-    rows = await session.scalars(select(Book).where(Book.id.in_(book_ids)))
-    return {book.id: book for book in rows}
 
 
 async def insert_book(session: AsyncSession, values: dict[str, Any]) -> Book:

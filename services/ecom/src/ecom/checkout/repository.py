@@ -1,22 +1,24 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.models import Checkout, CheckoutState
+from servicekit.db import driver_connection
+
+# Every checkout claims its key and completes the claim: plain SQL on the session's asyncpg connection
+# (servicekit.db.driver_connection).
+_CLAIM = """
+INSERT INTO checkout (user_id, idempotency_key, order_id, state) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING order_id"""
+_COMPLETE = "UPDATE checkout SET state = $2 WHERE order_id = $1 AND state = $3 RETURNING order_id"
 
 
 async def claim(session: AsyncSession, user_id: str, key: str, order_id: uuid.UUID) -> bool:
     """Claim the key for a new order; False if the key was claimed before."""
-    result = await session.execute(
-        insert(Checkout)
-        .values(user_id=user_id, idempotency_key=key, order_id=order_id, state=CheckoutState.PENDING)
-        .on_conflict_do_nothing(index_elements=[Checkout.user_id, Checkout.idempotency_key])
-        .returning(Checkout.order_id)
-    )
-    return result.first() is not None
+    connection = await driver_connection(session)
+    return await connection.fetchval(_CLAIM, user_id, key, order_id, CheckoutState.PENDING.value) is not None
 
 
 async def find(session: AsyncSession, user_id: str, key: str) -> Checkout | None:
@@ -30,13 +32,11 @@ async def find(session: AsyncSession, user_id: str, key: str) -> Checkout | None
 
 async def complete(session: AsyncSession, order_id: uuid.UUID) -> bool:
     """Mark the claim done; False if it is gone (the recovery sweep gave the attempt up)."""
-    result = await session.execute(
-        update(Checkout)
-        .where(Checkout.order_id == order_id, Checkout.state == CheckoutState.PENDING)
-        .values(state=CheckoutState.COMPLETED)
-        .returning(Checkout.order_id)
+    connection = await driver_connection(session)
+    completed = await connection.fetchval(
+        _COMPLETE, order_id, CheckoutState.COMPLETED.value, CheckoutState.PENDING.value
     )
-    return result.first() is not None
+    return completed is not None
 
 
 async def unclaim(session: AsyncSession, order_id: uuid.UUID) -> None:

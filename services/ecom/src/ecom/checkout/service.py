@@ -111,10 +111,10 @@ async def _priced_cart(sessionmaker: async_sessionmaker[AsyncSession], user_id: 
         cart, items = await carts.priced_lines(session, user_id)
     if cart is None or not items:
         raise CartEmpty()
-    gone = {b: (book.title if book else str(b)) for b, _, book in items if book is None or not book.active}
+    gone = {line.book_id: line.title for line in items if not line.active}
     if gone:
         raise BooksUnavailable(gone)
-    return cart, [Line(b, book.title, book.price, q) for b, q, book in items if book is not None]
+    return cart, [Line(line.book_id, line.title, line.price, line.quantity) for line in items]
 
 
 def _translate(exc: BaseException, lines: list[Line]) -> BaseException:
