@@ -7,6 +7,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ecom.models import CustomerOrder, OrderItem, OrderStatus
+from servicekit.db import driver_connection
+
+# Every checkout stores its order: one plain SQL statement on the session's asyncpg connection
+# (servicekit.db.driver_connection) writes the order and its items and returns the server-set times.
+_INSERT = """
+WITH placed AS (
+  INSERT INTO customer_order (id, user_id, username, email, status, total, currency)
+  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at
+), lines AS (
+  INSERT INTO order_item (order_id, book_id, title, unit_price, quantity)
+  SELECT $1, l.book_id, l.title, l.unit_price, l.quantity
+  FROM unnest($8::uuid[], $9::text[], $10::numeric[], $11::int[]) AS l(book_id, title, unit_price, quantity)
+)
+SELECT created_at, updated_at FROM placed"""
 
 
 async def insert(
@@ -19,14 +33,30 @@ async def insert(
     email: str | None = None,
     lines: list[tuple[uuid.UUID, str, Decimal, int]],
 ) -> CustomerOrder:
-    """The new order with its items (ordered by title, as `get` loads them), written in one flush: the order's
-    INSERT returns its server-set times (the mapper's eager defaults), so nothing is read back."""
+    """Write the new order with its items; returns it as an ORM object that is not in the session (for its event
+    and the answer; items ordered by title, as `get` loads them)."""
     total = sum((price * quantity for _, _, price, quantity in lines), Decimal("0.00"))
+    connection = await driver_connection(session)
+    row = await connection.fetchrow(
+        _INSERT,
+        order_id,
+        user_id,
+        username,
+        email,
+        OrderStatus.CONFIRMED.value,
+        total,
+        currency,
+        [book_id for book_id, _, _, _ in lines],
+        [title for _, title, _, _ in lines],
+        [price for _, _, price, _ in lines],
+        [quantity for _, _, _, quantity in lines],
+    )
+    assert row is not None
     items = [
         OrderItem(order_id=order_id, book_id=book_id, title=title, unit_price=price, quantity=quantity)
         for book_id, title, price, quantity in lines
     ]
-    order = CustomerOrder(
+    return CustomerOrder(
         id=order_id,
         user_id=user_id,
         username=username,
@@ -34,12 +64,11 @@ async def insert(
         status=OrderStatus.CONFIRMED,
         total=total,
         currency=currency,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         cancelled_at=None,
         items=sorted(items, key=lambda item: item.title),
     )
-    session.add(order)
-    await session.flush()
-    return order
 
 
 async def get(
