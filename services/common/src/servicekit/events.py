@@ -101,11 +101,15 @@ class EventConsumer(Generic[E]):
             logger.info("consumer started", extra={"group": self.group_id, "topics": ",".join(self.topics)})
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=100)
-                for partition, records in batches.items():
+                for records in batches.values():
                     for record in records:
                         await self.handle(record, producer.send_and_wait)
-                        # At-least-once: the offset moves only after the record is handled or dead-lettered.
-                        await consumer.commit({partition: record.offset + 1})
+                if batches:
+                    # At-least-once: offsets move only after every record of the batch is handled or
+                    # dead-lettered, in one commit per batch (a commit is a broker round trip). A crash
+                    # mid-batch delivers its handled records again: every consumer here is idempotent by
+                    # event id.
+                    await consumer.commit({p: records[-1].offset + 1 for p, records in batches.items() if records})
                 await self._export_lag(consumer)
         finally:
             self.connected = False

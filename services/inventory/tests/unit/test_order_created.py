@@ -1,13 +1,14 @@
 """The order.created consumer: the contract's example passes, anything else is rejected; what is
 handled and what is dead-lettered."""
 
+import asyncio
 import json
 import uuid
 from typing import Any, cast
 
 import jsonschema
 import pytest
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,6 +18,7 @@ from inventory.events import consumer as consumer_module
 from inventory.events.consumer import OrderCreatedConsumer, parse
 from inventory.reservations.exceptions import ReservationNotHeld
 from inventory.reservations.service import CommitOutcome
+from servicekit import events as events_module
 
 SCHEMA = json.loads((REPO_ROOT / "contracts/events/order.created.schema.json").read_text())
 EXAMPLE = SCHEMA["examples"][0]
@@ -65,12 +67,12 @@ class FakeSession:
         return self
 
 
-def record() -> ConsumerRecord[bytes, bytes]:
+def record(partition: int = 0, offset: int = 7) -> ConsumerRecord[bytes, bytes]:
     value = json.dumps(EXAMPLE).encode()
     return ConsumerRecord(
         topic="order.created",
-        partition=0,
-        offset=7,
+        partition=partition,
+        offset=offset,
         timestamp=0,
         timestamp_type=0,
         key=None,
@@ -163,3 +165,57 @@ class TestHandle:
         assert headers["error"].startswith(b"gave up after 5 attempts")
         assert (headers["original.topic"], headers["original.offset"]) == (b"order.created", b"7")
         assert headers["consumer.group"] == b"inventory-service"  # which group gave up
+
+
+class TestOffsets:
+    async def test_offsets_are_committed_once_per_batch_after_every_record_of_it_is_handled(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        log: list[Any] = []
+        p0, p1 = TopicPartition("order.created", 0), TopicPartition("order.created", 1)
+
+        class Consumer:
+            polls = 0
+
+            def __init__(self, *topics: str, **config: Any) -> None:
+                assert config["enable_auto_commit"] is False
+
+            async def start(self) -> None: ...
+
+            async def stop(self) -> None: ...
+
+            async def getmany(self, **kwargs: Any) -> dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]:
+                Consumer.polls += 1
+                if Consumer.polls == 1:
+                    return {p0: [record(0, 4), record(0, 5)], p1: [record(1, 9)]}
+                if Consumer.polls == 2:
+                    return {}  # a quiet poll commits nothing
+                raise asyncio.CancelledError
+
+            async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+                log.append(offsets)
+
+            def assignment(self) -> set[TopicPartition]:
+                return set()
+
+        class Producer:
+            def __init__(self, **config: Any) -> None: ...
+
+            async def start(self) -> None: ...
+
+            async def stop(self) -> None: ...
+
+            async def send_and_wait(self, *args: Any, **kwargs: Any) -> None: ...
+
+        monkeypatch.setattr(events_module, "AIOKafkaConsumer", Consumer)
+        monkeypatch.setattr(events_module, "AIOKafkaProducer", Producer)
+        sessionmaker = cast(async_sessionmaker[AsyncSession], FakeSession)
+        consumer = OrderCreatedConsumer(sessionmaker, bootstrap="unused")
+
+        async def handle(received: ConsumerRecord[bytes, bytes], send: Any) -> None:
+            log.append((received.partition, received.offset))
+
+        monkeypatch.setattr(consumer, "handle", handle)
+        with pytest.raises(asyncio.CancelledError):
+            await consumer._consume()
+        assert log == [(0, 4), (0, 5), (1, 9), {p0: 6, p1: 10}]
