@@ -7,8 +7,8 @@ RESERVATIONS = Counter(
 )
 EVENTS_CONSUMED = Counter(
     "inventory_order_created_events_total",
-    "order.created records by outcome (committed, already_committed, cancelled, duplicate_event, retried, "
-    "dead_lettered)",
+    "order.created records by outcome (committed, committed_after_expiry, already_committed, cancelled, "
+    "duplicate_event, retried, dead_lettered)",
     ["outcome"],
 )
 CONSUMER_LAG = Gauge(

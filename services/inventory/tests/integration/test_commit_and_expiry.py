@@ -99,18 +99,43 @@ class TestCommit:
         assert response.status_code == 409
         assert response.json()["error"] == "reservation_committed"
 
-    async def test_unknown_or_expired_reservations_are_refused_and_the_event_not_recorded(
+    async def test_an_unknown_reservation_is_refused_and_the_event_not_recorded(
         self, client: AsyncClient, sessionmaker: Sessions, auth: dict[str, str]
     ) -> None:
         event_id = uuid.uuid4()
         with pytest.raises(ReservationNotFound):
             await commit(sessionmaker, uuid.uuid4(), event_id)
+        assert await fetch_all(sessionmaker, "SELECT 1 FROM processed_event WHERE event_id = :id", id=event_id) == []
+
+    async def test_an_order_whose_reservation_expired_takes_its_units_again(
+        self, client: AsyncClient, sessionmaker: Sessions, auth: dict[str, str]
+    ) -> None:
         book = await create_stock(sessionmaker, 5)
         order_id = await reserve(client, auth, (book, 2))
         await make_overdue(sessionmaker, order_id)
         await sweep(sessionmaker, batch_size=100)
-        with pytest.raises(ReservationNotHeld):
+        assert await state(sessionmaker, order_id, book) == {"status": "expired", "available": 5, "reserved": 0}
+        assert await commit(sessionmaker, order_id, uuid.uuid4()) == CommitOutcome.COMMITTED_AFTER_EXPIRY
+        assert await state(sessionmaker, order_id, book) == {"status": "committed", "available": 3, "reserved": 0}
+        assert await event_reasons(sessionmaker, book) == ["reserve", "expire", "reserve"]
+        assert await commit(sessionmaker, order_id, uuid.uuid4()) == CommitOutcome.ALREADY_COMMITTED
+        # Cancelling the order later returns the units once.
+        assert (await client.post(f"/inven/reservations/{order_id}/cancel", headers=auth)).status_code == 200
+        assert await state(sessionmaker, order_id, book) == {"status": "cancelled", "available": 5, "reserved": 0}
+
+    async def test_an_expired_order_whose_units_were_sold_meanwhile_is_refused_and_nothing_changes(
+        self, client: AsyncClient, sessionmaker: Sessions, auth: dict[str, str]
+    ) -> None:
+        book, other = await create_stock(sessionmaker, 3), await create_stock(sessionmaker, 5)
+        order_id = await reserve(client, auth, (book, 2), (other, 1))
+        await make_overdue(sessionmaker, order_id)
+        await sweep(sessionmaker, batch_size=100)
+        await reserve(client, auth, (book, 2))  # another customer buys the released copies
+        event_id = uuid.uuid4()
+        with pytest.raises(ReservationNotHeld, match=f"book {book}: 2 ordered, 1 left"):
             await commit(sessionmaker, order_id, event_id)
+        assert await state(sessionmaker, order_id, book) == {"status": "expired", "available": 1, "reserved": 2}
+        assert (await state(sessionmaker, order_id, other))["available"] == 5  # no line was taken
         assert await fetch_all(sessionmaker, "SELECT 1 FROM processed_event WHERE event_id = :id", id=event_id) == []
 
 

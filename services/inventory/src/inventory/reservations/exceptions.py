@@ -27,5 +27,6 @@ class ReservationCommitted(Conflict):
 class ReservationNotHeld(Conflict):
     code = "reservation_not_held"
 
-    def __init__(self, order_id: uuid.UUID, status: str) -> None:
-        super().__init__(f"the reservation of order {order_id} is {status}, not held")
+    def __init__(self, order_id: uuid.UUID, status: str, reason: str | None = None) -> None:
+        message = f"the reservation of order {order_id} is {status}, not held"
+        super().__init__(f"{message}: {reason}" if reason else message)

@@ -1,3 +1,4 @@
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from inventory.stock.service import LevelChange
 
 EXPIRY_ACTOR = "system:expiry"
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ReserveResult:
@@ -39,6 +42,9 @@ class CommitOutcome(StrEnum):
     # The order was cancelled before its order.created event arrived: nothing left to commit.
     CANCELLED = "cancelled"
     DUPLICATE_EVENT = "duplicate_event"
+    # The event came after the reservation expired (the pipeline lagged more than its TTL): the units were back
+    # on sale and are taken again, as they were still there.
+    COMMITTED_AFTER_EXPIRY = "committed_after_expiry"
 
 
 async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seconds: int, actor: str) -> ReserveResult:
@@ -153,6 +159,11 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
         return CommitOutcome.ALREADY_COMMITTED
     if reservation.status == ReservationStatus.CANCELLED:
         return CommitOutcome.CANCELLED
+    if reservation.status == ReservationStatus.EXPIRED:
+        await _retake(session, order_id, reservation.lines)
+        await repository.set_status_locked(session, order_id, ReservationStatus.COMMITTED)
+        RESERVATIONS.labels(CommitOutcome.COMMITTED_AFTER_EXPIRY.value).inc()
+        return CommitOutcome.COMMITTED_AFTER_EXPIRY
     if reservation.status != ReservationStatus.HELD:
         raise ReservationNotHeld(order_id, reservation.status)
     await stock_repository.lock(session, [book_id for book_id, _ in reservation.lines])
@@ -162,6 +173,34 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
     await repository.set_status_locked(session, order_id, ReservationStatus.COMMITTED)
     RESERVATIONS.labels("committed").inc()
     return CommitOutcome.COMMITTED
+
+
+async def _retake(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]) -> None:
+    """Sell an expired reservation's units after all: its order was placed, but the expiry put them back on sale
+    first. Taken from `available` with a `reserve` movement if every line is still there; otherwise nothing
+    changes and ReservationNotHeld names the short lines (the consumer dead-letters the event)."""
+    levels = await stock_repository.lock(session, [book_id for book_id, _ in lines])
+    short = [
+        ShortLine(book_id=book_id, requested=quantity, available=levels[book_id].available)
+        for book_id, quantity in lines
+        if levels[book_id].available < quantity
+    ]
+    if short:
+        RESERVATIONS.labels("short_after_expiry").inc()
+        gone = ", ".join(f"book {s.book_id}: {s.requested} ordered, {s.available} left" for s in short)
+        raise ReservationNotHeld(order_id, ReservationStatus.EXPIRED, f"its units were sold meanwhile ({gone})")
+    await stock_repository.shift_many(session, [Shift(book_id, available=-quantity) for book_id, quantity in lines])
+    await stock_service.record_changes(
+        session,
+        [LevelChange(b, levels[b].available, levels[b].available - quantity) for b, quantity in lines],
+        reason=StockChangeReason.RESERVE,
+        actor=EXPIRY_ACTOR,
+        order_id=order_id,
+    )
+    logger.warning(
+        "order.created arrived after its reservation expired; its units were taken again",
+        extra={"order_id": str(order_id), "lines": len(lines)},
+    )
 
 
 async def _restore(
