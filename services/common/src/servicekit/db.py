@@ -80,6 +80,15 @@ async def _sessionmaker_dependency(request: Request) -> async_sessionmaker[Async
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker_dependency)]
 
 
+async def _engine_dependency(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine
+
+
+# For plain connections of the service's own (`plain_connection`), held only as long as they are needed.
+EngineDep = Annotated[AsyncEngine, Depends(_engine_dependency)]
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the route returns, rolled back when it raises."""
     async with get_sessionmaker(request)() as session:
@@ -95,13 +104,20 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection for read-only routes that answer with one statement: no ORM session and no
-    transaction (one statement sees one snapshot), so a read costs one round trip plus the pool's ping."""
-    engine: AsyncEngine = request.app.state.engine
+@asynccontextmanager
+async def plain_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled asyncpg connection without a transaction: each statement is its own (one statement sees one
+    snapshot; a write commits at once), one round trip where a transaction takes three (BEGIN, it, COMMIT)."""
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         yield raw.driver_connection
+
+
+async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A plain connection (`plain_connection`) for read-only routes that answer with one statement: no ORM
+    session and no transaction, so a read costs one round trip plus the pool's ping."""
+    async with plain_connection(request.app.state.engine) as connection:
+        yield connection
 
 
 ReaderDep = Annotated[asyncpg.Connection, Depends(get_reader, scope="function")]

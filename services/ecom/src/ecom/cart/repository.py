@@ -1,14 +1,12 @@
 """Customers' carts in ecom-db. Every add to a cart and every checkout passes here, so each function is one
-plain SQL statement on the session's asyncpg connection (servicekit.db.driver_connection), in the request's
-transaction: no ORM compilation, no identity map."""
+plain SQL statement on an asyncpg connection: the request's transaction (servicekit.db.driver_connection) for
+changes, a plain pooled connection for reads. No ORM compilation, no identity map."""
 
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from servicekit.db import driver_connection
+import asyncpg
 
 _OPEN = """
 INSERT INTO cart (id, user_id) VALUES ($1, $2)
@@ -50,59 +48,50 @@ class PricedLine:
     active: bool
 
 
-async def open_cart(session: AsyncSession, user_id: str) -> uuid.UUID:
+async def open_cart(connection: asyncpg.Connection, user_id: str) -> uuid.UUID:
     """The customer's cart, created on first use, row-locked and marked updated: changes to one cart (adds from
     two tabs, a checkout emptying it) take turns."""
-    connection = await driver_connection(session)
     cart: uuid.UUID = await connection.fetchval(_OPEN, uuid.uuid4(), user_id)
     return cart
 
 
-async def find_cart(session: AsyncSession, user_id: str) -> uuid.UUID | None:
-    connection = await driver_connection(session)
+async def find_cart(connection: asyncpg.Connection, user_id: str) -> uuid.UUID | None:
     cart: uuid.UUID | None = await connection.fetchval(_FIND, user_id)
     return cart
 
 
-async def lock_cart(session: AsyncSession, cart: uuid.UUID) -> None:
+async def lock_cart(connection: asyncpg.Connection, cart: uuid.UUID) -> None:
     """Serialise changes to one cart (concurrent adds from two tabs, a checkout emptying it)."""
-    connection = await driver_connection(session)
     await connection.execute(_LOCK, cart)
 
 
-async def line_state(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID) -> tuple[int | None, int]:
+async def line_state(connection: asyncpg.Connection, cart: uuid.UUID, book_id: uuid.UUID) -> tuple[int | None, int]:
     """The book's quantity in the cart (None if it has no line) and the cart's number of lines."""
-    connection = await driver_connection(session)
     row = await connection.fetchrow(_LINE_STATE, cart, book_id)
     assert row is not None
     return row["quantity"], row["lines"]
 
 
-async def set_line(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID, quantity: int) -> None:
-    connection = await driver_connection(session)
+async def set_line(connection: asyncpg.Connection, cart: uuid.UUID, book_id: uuid.UUID, quantity: int) -> None:
     await connection.execute(_SET_LINE, cart, book_id, quantity)
 
 
-async def remove(session: AsyncSession, cart: uuid.UUID, book_id: uuid.UUID) -> bool:
-    connection = await driver_connection(session)
+async def remove(connection: asyncpg.Connection, cart: uuid.UUID, book_id: uuid.UUID) -> bool:
     return await connection.fetchval(_REMOVE, cart, book_id) is not None
 
 
-async def remove_lines(session: AsyncSession, cart: uuid.UUID, lines: dict[uuid.UUID, int]) -> None:
+async def remove_lines(connection: asyncpg.Connection, cart: uuid.UUID, lines: dict[uuid.UUID, int]) -> None:
     """Delete exactly these (book, quantity) lines: a line changed meanwhile in another tab stays."""
     if lines:
-        connection = await driver_connection(session)
         await connection.execute(_REMOVE_LINES, cart, list(lines), list(lines.values()))
 
 
-async def items(session: AsyncSession, cart: uuid.UUID) -> dict[uuid.UUID, int]:
-    connection = await driver_connection(session)
+async def items(connection: asyncpg.Connection, cart: uuid.UUID) -> dict[uuid.UUID, int]:
     return {row["book_id"]: row["quantity"] for row in await connection.fetch(_ITEMS, cart)}
 
 
-async def priced_lines(session: AsyncSession, user_id: str) -> tuple[uuid.UUID | None, list[PricedLine]]:
+async def priced_lines(connection: asyncpg.Connection, user_id: str) -> tuple[uuid.UUID | None, list[PricedLine]]:
     """The customer's cart (None if there is none) and its lines, oldest first: one round trip."""
-    connection = await driver_connection(session)
     rows = await connection.fetch(_PRICED, user_id)
     cart = rows[0]["cart_id"] if rows else None
     lines = [
@@ -113,11 +102,10 @@ async def priced_lines(session: AsyncSession, user_id: str) -> tuple[uuid.UUID |
     return cart, lines
 
 
-async def price(session: AsyncSession, items: dict[uuid.UUID, int]) -> list[PricedLine]:
+async def price(connection: asyncpg.Connection, items: dict[uuid.UUID, int]) -> list[PricedLine]:
     """A guest cart's lines (held in Redis) with their books, in the cart's order; unknown ids are left out."""
     if not items:
         return []
-    connection = await driver_connection(session)
     books = {row["id"]: row for row in await connection.fetch(_BOOKS, list(items))}
     return [
         PricedLine(book_id, quantity, book["title"], book["author"], book["price"], book["active"])
@@ -126,7 +114,6 @@ async def price(session: AsyncSession, items: dict[uuid.UUID, int]) -> list[Pric
     ]
 
 
-async def on_sale(session: AsyncSession, book_id: uuid.UUID) -> bool:
+async def on_sale(connection: asyncpg.Connection, book_id: uuid.UUID) -> bool:
     """Whether the catalog has the book and it is not removed."""
-    connection = await driver_connection(session)
     return bool(await connection.fetchval(_ON_SALE, book_id))

@@ -10,7 +10,7 @@ from ecom.config import API_PREFIX, SettingsDep
 from ecom.csrf.dependencies import GuestId, clear_guest_cookie, ensure_guest_id, require_csrf
 from ecom.ratelimit import rate_limit
 from servicekit.auth.dependencies import CurrentPrincipal
-from servicekit.db import SessionDep
+from servicekit.db import ReaderDep, SessionDep
 from servicekit.errors import error_responses
 
 router = APIRouter(
@@ -26,9 +26,9 @@ def _refresh_guest(request: Request, response: Response, settings: SettingsDep, 
 
 
 @router.get("", response_model=CartRead, responses=error_responses(401, 429, 503))
-async def get_cart(session: SessionDep, guests: GuestCartsDep, owner: Owner) -> CartRead:
+async def get_cart(reader: ReaderDep, guests: GuestCartsDep, owner: Owner) -> CartRead:
     """The caller's cart: the user's with a bearer token, else the guest cookie's."""
-    return await service.get_cart(session, guests, owner)
+    return await service.get_cart(reader, guests, owner)
 
 
 @router.post("", response_model=CartRead, responses=MUTATION_ERRORS)

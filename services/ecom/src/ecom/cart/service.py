@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.cart import repository
@@ -13,6 +14,7 @@ from ecom.cart.guest import GuestCarts
 from ecom.cart.schemas import MAX_QUANTITY, CartLine, CartRead
 from ecom.catalog.exceptions import BookNotFound
 from ecom.catalog.schemas import cover_url
+from servicekit.db import driver_connection
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +27,11 @@ class CartOwner:
     guest: str | None = None
 
 
-async def _lines(session: AsyncSession, guests: GuestCarts, owner: CartOwner) -> list[repository.PricedLine]:
+async def _lines(connection: asyncpg.Connection, guests: GuestCarts, owner: CartOwner) -> list[repository.PricedLine]:
     if owner.user_id is not None:
-        _, lines = await repository.priced_lines(session, owner.user_id)
+        _, lines = await repository.priced_lines(connection, owner.user_id)
         return lines
-    return await repository.price(session, await guests.items(owner.guest)) if owner.guest else []
+    return await repository.price(connection, await guests.items(owner.guest)) if owner.guest else []
 
 
 def render(lines: list[repository.PricedLine], *, guest: bool) -> CartRead:
@@ -52,25 +54,26 @@ def render(lines: list[repository.PricedLine], *, guest: bool) -> CartRead:
     )
 
 
-async def get_cart(session: AsyncSession, guests: GuestCarts, owner: CartOwner) -> CartRead:
-    """The caller's cart with current catalog prices."""
-    return render(await _lines(session, guests, owner), guest=owner.user_id is None)
+async def get_cart(connection: asyncpg.Connection, guests: GuestCarts, owner: CartOwner) -> CartRead:
+    """The caller's cart with current catalog prices (one statement: a plain connection will do)."""
+    return render(await _lines(connection, guests, owner), guest=owner.user_id is None)
 
 
 async def add_item(
     session: AsyncSession, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID, quantity: int, *, max_lines: int
 ) -> CartRead:
     """Add copies of an active book (quantities add up, at most 99 per line)."""
-    if not await repository.on_sale(session, book_id):
+    connection = await driver_connection(session)
+    if not await repository.on_sale(connection, book_id):
         raise BookNotFound(book_id)
     if owner.user_id is not None:
-        cart = await repository.open_cart(session, owner.user_id)
-        current, lines = await repository.line_state(session, cart, book_id)
+        cart = await repository.open_cart(connection, owner.user_id)
+        current, lines = await repository.line_state(connection, cart, book_id)
         if current is None and lines >= max_lines:
             raise CartFull(max_lines)
         if (current or 0) + quantity > MAX_QUANTITY:
             raise QuantityLimit(MAX_QUANTITY)
-        await repository.set_line(session, cart, book_id, (current or 0) + quantity)
+        await repository.set_line(connection, cart, book_id, (current or 0) + quantity)
     else:
         assert owner.guest is not None
         result = await guests.add(owner.guest, book_id, quantity, max_quantity=MAX_QUANTITY, max_lines=max_lines)
@@ -78,49 +81,52 @@ async def add_item(
             raise QuantityLimit(MAX_QUANTITY)
         if result == -2:
             raise CartFull(max_lines)
-    return await get_cart(session, guests, owner)
+    return await get_cart(connection, guests, owner)
 
 
 async def set_quantity(
     session: AsyncSession, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID, quantity: int
 ) -> CartRead:
     """Change the number of copies of a book already in the cart."""
+    connection = await driver_connection(session)
     if owner.user_id is not None:
         # A cart opened here for a customer who had none is rolled back with the 404.
-        cart = await repository.open_cart(session, owner.user_id)
-        current, _ = await repository.line_state(session, cart, book_id)
+        cart = await repository.open_cart(connection, owner.user_id)
+        current, _ = await repository.line_state(connection, cart, book_id)
         if current is None:
             raise NotInCart(book_id)
-        await repository.set_line(session, cart, book_id, quantity)
+        await repository.set_line(connection, cart, book_id, quantity)
     elif owner.guest is None or not await guests.set(owner.guest, book_id, quantity):
         raise NotInCart(book_id)
-    return await get_cart(session, guests, owner)
+    return await get_cart(connection, guests, owner)
 
 
 async def remove_item(session: AsyncSession, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID) -> CartRead:
     """Take a book out of the cart."""
+    connection = await driver_connection(session)
     if owner.user_id is not None:
-        cart = await repository.find_cart(session, owner.user_id)
-        if cart is None or not await repository.remove(session, cart, book_id):
+        cart = await repository.find_cart(connection, owner.user_id)
+        if cart is None or not await repository.remove(connection, cart, book_id):
             raise NotInCart(book_id)
     elif owner.guest is None or not await guests.remove(owner.guest, book_id):
         raise NotInCart(book_id)
-    return await get_cart(session, guests, owner)
+    return await get_cart(connection, guests, owner)
 
 
 async def merge(session: AsyncSession, guests: GuestCarts, user_id: str, guest: str | None) -> CartRead:
     """Move a guest cart into the user's cart: quantities add up (capped at 99); removed books are dropped."""
     taken = await guests.take(guest) if guest else {}
     try:
+        connection = await driver_connection(session)
         if taken:
-            cart = await repository.open_cart(session, user_id)
-            current = await repository.items(session, cart)
-            for line in await repository.price(session, taken):
+            cart = await repository.open_cart(connection, user_id)
+            current = await repository.items(connection, cart)
+            for line in await repository.price(connection, taken):
                 if line.active:
                     quantity = min(current.get(line.book_id, 0) + line.quantity, MAX_QUANTITY)
-                    await repository.set_line(session, cart, line.book_id, quantity)
+                    await repository.set_line(connection, cart, line.book_id, quantity)
             logger.info("guest cart merged", extra={"lines": len(taken), "user_id": user_id})
-        return await get_cart(session, guests, CartOwner(user_id=user_id))
+        return await get_cart(connection, guests, CartOwner(user_id=user_id))
     except BaseException:
         # The guest cart was already deleted from Redis: put it back so nothing is lost.
         if guest:

@@ -1,23 +1,22 @@
 import uuid
 from datetime import timedelta
 
+import asyncpg
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.models import Checkout, CheckoutState
-from servicekit.db import driver_connection
 
-# Every checkout claims its key and completes the claim: plain SQL on the session's asyncpg connection
-# (servicekit.db.driver_connection).
+# Every checkout claims its key and completes the claim: plain SQL on an asyncpg connection (the claim on a
+# plain connection, committed on its own; the completion in the order's transaction).
 _CLAIM = """
 INSERT INTO checkout (user_id, idempotency_key, order_id, state) VALUES ($1, $2, $3, $4)
 ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING order_id"""
 _COMPLETE = "UPDATE checkout SET state = $2 WHERE order_id = $1 AND state = $3 RETURNING order_id"
 
 
-async def claim(session: AsyncSession, user_id: str, key: str, order_id: uuid.UUID) -> bool:
+async def claim(connection: asyncpg.Connection, user_id: str, key: str, order_id: uuid.UUID) -> bool:
     """Claim the key for a new order; False if the key was claimed before."""
-    connection = await driver_connection(session)
     return await connection.fetchval(_CLAIM, user_id, key, order_id, CheckoutState.PENDING.value) is not None
 
 
@@ -30,9 +29,8 @@ async def find(session: AsyncSession, user_id: str, key: str) -> Checkout | None
     return found
 
 
-async def complete(session: AsyncSession, order_id: uuid.UUID) -> bool:
+async def complete(connection: asyncpg.Connection, order_id: uuid.UUID) -> bool:
     """Mark the claim done; False if it is gone (the recovery sweep gave the attempt up)."""
-    connection = await driver_connection(session)
     completed = await connection.fetchval(
         _COMPLETE, order_id, CheckoutState.COMPLETED.value, CheckoutState.PENDING.value
     )

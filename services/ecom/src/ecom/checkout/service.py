@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ecom.cart import repository as carts
 from ecom.checkout import repository
@@ -25,6 +25,7 @@ from ecom.orders.exceptions import InventoryDown
 from ecom.orders.schemas import OrderRead
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
+from servicekit.db import driver_connection, plain_connection
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class CheckoutResult:
 
 
 async def checkout(
+    engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
     inventory: InventoryClient,
     settings: Settings,
@@ -52,14 +54,16 @@ async def checkout(
 ) -> CheckoutResult:
     """Place the customer's cart as an order, at most once per Idempotency-Key."""
     order_id = uuid.uuid4()
-    replay = await _claim_or_wait(sessionmaker, customer.subject, key, order_id, settings.idempotency_wait_seconds)
+    replay = await _claim_or_wait(
+        engine, sessionmaker, customer.subject, key, order_id, settings.idempotency_wait_seconds
+    )
     if replay is not None:
         CHECKOUTS.labels("replayed").inc()
         return CheckoutResult(replay, replayed=True)
 
     lines: list[Line] = []
     try:
-        cart, lines = await _priced_cart(sessionmaker, customer.subject)
+        cart, lines = await _priced_cart(engine, customer.subject)
         await inventory.reserve(order_id, {line.book_id: line.quantity for line in lines})
     except BaseException as exc:
         await _unclaim(sessionmaker, order_id)
@@ -85,14 +89,21 @@ async def checkout(
 
 
 async def _claim_or_wait(
-    sessionmaker: async_sessionmaker[AsyncSession], user_id: str, key: str, order_id: uuid.UUID, wait: float
+    engine: AsyncEngine,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    user_id: str,
+    key: str,
+    order_id: uuid.UUID,
+    wait: float,
 ) -> OrderRead | None:
     """None once this attempt owns the key; else the order an earlier attempt with the key placed."""
     deadline = time.monotonic() + wait
     while True:
-        async with sessionmaker() as session, session.begin():
-            if await repository.claim(session, user_id, key, order_id):
+        # The claim is one statement, committed on its own: a concurrent attempt with the key sees it at once.
+        async with plain_connection(engine) as connection:
+            if await repository.claim(connection, user_id, key, order_id):
                 return None
+        async with sessionmaker() as session:
             existing = await repository.find(session, user_id, key)
             if existing is not None and existing.state == CheckoutState.COMPLETED:
                 order = await orders.get(session, existing.order_id)
@@ -105,10 +116,10 @@ async def _claim_or_wait(
         await asyncio.sleep(0.05 if existing is None else 0.1)
 
 
-async def _priced_cart(sessionmaker: async_sessionmaker[AsyncSession], user_id: str) -> tuple[uuid.UUID, list[Line]]:
-    """The cart's lines priced from the catalog (never from the client)."""
-    async with sessionmaker() as session:
-        cart, items = await carts.priced_lines(session, user_id)
+async def _priced_cart(engine: AsyncEngine, user_id: str) -> tuple[uuid.UUID, list[Line]]:
+    """The cart's lines priced from the catalog (never from the client): one statement on a plain connection."""
+    async with plain_connection(engine) as connection:
+        cart, items = await carts.priced_lines(connection, user_id)
     if cart is None or not items:
         raise CartEmpty()
     gone = {line.book_id: line.title for line in items if not line.active}
@@ -150,9 +161,10 @@ async def _store(
 ) -> OrderRead:
     """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction."""
     async with sessionmaker() as session, session.begin():
-        if not await repository.complete(session, order_id):
+        connection = await driver_connection(session)
+        if not await repository.complete(connection, order_id):
             raise RuntimeError("the checkout claim was given up by the recovery sweep")
-        await carts.lock_cart(session, cart)
+        await carts.lock_cart(connection, cart)
         order = await orders.insert(
             session,
             order_id=order_id,
@@ -163,7 +175,7 @@ async def _store(
             lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
         )
         await add_order_event(session, ORDER_CREATED, order)
-        await carts.remove_lines(session, cart, {line.book_id: line.quantity for line in lines})
+        await carts.remove_lines(connection, cart, {line.book_id: line.quantity for line in lines})
         return OrderRead.from_order(order)
 
 
