@@ -89,6 +89,10 @@ class BatchingStreamHandler(logging.StreamHandler[TextIO]):
             if self._stopping.wait(self.delay):
                 return  # close() wrote the batch
             self._written.clear()
+            # close() may have run since the wait above: its wake-up was just cleared, so stop here, or this
+            # thread would wait for a write that never comes.
+            if self._stopping.is_set():
+                return
             try:
                 self.flush()
             except (OSError, ValueError):  # the reader went away, or the stream closed at exit

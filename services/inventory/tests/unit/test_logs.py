@@ -166,3 +166,16 @@ def test_configuring_again_retires_the_previous_handler_and_its_thread() -> None
             handler.close()
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)
+
+
+def test_closing_while_the_flusher_is_between_waits_ends_its_thread() -> None:
+    """close() can come just as the flusher's quiet period ends: its thread must still end, not wait forever."""
+    handlers = []
+    for n in range(300):
+        handler = BatchingStreamHandler(_Pipe(), delay=0.0005 * (n % 4))
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.handle(logging.makeLogRecord({"name": "shop.access", "msg": "x", "levelno": logging.INFO}))
+        time.sleep(0.0005 * (n % 3))
+        handler.close()
+        handlers.append(handler)
+    assert _eventually(lambda: all(h._flusher is None or not h._flusher.is_alive() for h in handlers))
