@@ -149,7 +149,8 @@ async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_i
     """Turn a held reservation into a sale (for the order.created consumer); idempotent by event id.
 
     The reserved units leave the store, so `reserved` drops while `available` stays as it is: no
-    stock movement and no inventory.updated event. A cancelled reservation stays cancelled."""
+    stock movement and no inventory.updated event. A cancelled reservation stays cancelled; an expired one
+    takes its units from `available` again if they are all there (`_retake`)."""
     if not await processed_events.mark_processed(session, event_id):
         return CommitOutcome.DUPLICATE_EVENT
     reservation = await repository.lock_with_lines(session, order_id)
