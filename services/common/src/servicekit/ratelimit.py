@@ -99,21 +99,22 @@ class RateLimiter:
             self._tally_window = window
         redis_key = f"{self._prefix}:{key}:{window}"
         tally = self._tallies.get(redis_key)
+        clock = self._clock()
         if (
             not shared
             and tally is not None
             and tally.known + tally.pending + 1 <= limit // 2
-            and self._clock() - tally.synced_at < self._sync
+            and clock - tally.synced_at < self._sync
         ):
             tally.pending += 1
             return None
         # After a failure, skip Redis for a while: otherwise every request would wait out a timeout.
-        if self._clock() < self._skip_until:
+        if clock < self._skip_until:
             raise LimiterUnavailable("redis marked down")
         if tally is None:
-            tally = self._tallies[redis_key] = _Tally(known=0, pending=0, synced_at=self._clock())
+            tally = self._tallies[redis_key] = _Tally(known=0, pending=0, synced_at=clock)
         # Take the pending hits along; reads that come while Redis answers are counted here for the next sync.
-        hits, tally.pending, tally.synced_at = 1 + tally.pending, 0, self._clock()
+        hits, tally.pending, tally.synced_at = 1 + tally.pending, 0, clock
         try:
             count = int(await self._hit(keys=[redis_key], args=[self._window + 1, hits]))
         except (RedisError, OSError) as exc:

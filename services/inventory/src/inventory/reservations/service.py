@@ -23,7 +23,6 @@ from inventory.stock import service as stock_service
 from inventory.stock.exceptions import BookNotFound, InsufficientStock
 from inventory.stock.repository import Shift
 from inventory.stock.schemas import ShortLine, StockChangeReason
-from inventory.stock.service import LevelChange
 
 EXPIRY_ACTOR = "system:expiry"
 
@@ -77,15 +76,10 @@ async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seco
         RESERVATIONS.labels("insufficient_stock").inc()
         raise InsufficientStock(short)
 
-    await stock_repository.shift_many(
-        session, [Shift(line.book_id, available=-line.quantity, reserved=line.quantity) for line in request.items]
-    )
-    await stock_service.record_changes(
+    await stock_service.move(
         session,
-        [
-            LevelChange(line.book_id, levels[line.book_id].available, levels[line.book_id].available - line.quantity)
-            for line in request.items
-        ],
+        levels,
+        [Shift(line.book_id, available=-line.quantity, reserved=line.quantity) for line in request.items],
         reason=StockChangeReason.RESERVE,
         actor=actor,
         order_id=request.order_id,
@@ -190,10 +184,10 @@ async def _retake(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tu
         RESERVATIONS.labels("short_after_expiry").inc()
         gone = ", ".join(f"book {s.book_id}: {s.requested} ordered, {s.available} left" for s in short)
         raise ReservationNotHeld(order_id, ReservationStatus.EXPIRED, f"its units were sold meanwhile ({gone})")
-    await stock_repository.shift_many(session, [Shift(book_id, available=-quantity) for book_id, quantity in lines])
-    await stock_service.record_changes(
+    await stock_service.move(
         session,
-        [LevelChange(b, levels[b].available, levels[b].available - quantity) for b, quantity in lines],
+        levels,
+        [Shift(book_id, available=-quantity) for book_id, quantity in lines],
         reason=StockChangeReason.RESERVE,
         actor=EXPIRY_ACTOR,
         order_id=order_id,
@@ -209,31 +203,25 @@ async def _restore(
 ) -> None:
     """Move the reservations' units from reserved back to available, one movement per book and order."""
     levels = await stock_repository.lock(session, [line.book_id for r in reservations for line in r.lines])
-    shifts = []
     for reservation in reservations:
-        changes = []
-        for line in reservation.lines:
-            previous = levels[line.book_id].available
-            levels[line.book_id].available = previous + line.quantity
-            changes.append(LevelChange(line.book_id, previous, previous + line.quantity))
-            shifts.append(Shift(line.book_id, available=line.quantity, reserved=-line.quantity))
-        await stock_service.record_changes(session, changes, reason=reason, actor=actor, order_id=reservation.order_id)
-    await stock_repository.shift_many(session, shifts)
+        await stock_service.move(
+            session,
+            levels,
+            [Shift(line.book_id, available=line.quantity, reserved=-line.quantity) for line in reservation.lines],
+            reason=reason,
+            actor=actor,
+            order_id=reservation.order_id,
+        )
 
 
 async def _return_sold(session: AsyncSession, reservation: Reservation, *, actor: str) -> None:
     """Put a committed reservation's units back on sale: they left `reserved` at commit, so only
     `available` grows, with one movement per book."""
     levels = await stock_repository.lock(session, [line.book_id for line in reservation.lines])
-    await stock_repository.shift_many(
-        session, [Shift(line.book_id, available=line.quantity) for line in reservation.lines]
-    )
-    await stock_service.record_changes(
+    await stock_service.move(
         session,
-        [
-            LevelChange(line.book_id, levels[line.book_id].available, levels[line.book_id].available + line.quantity)
-            for line in reservation.lines
-        ],
+        levels,
+        [Shift(line.book_id, available=line.quantity) for line in reservation.lines],
         reason=StockChangeReason.CANCEL,
         actor=actor,
         order_id=reservation.order_id,

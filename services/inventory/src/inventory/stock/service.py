@@ -11,7 +11,8 @@ from inventory.models import Stock
 from inventory.outbox import repository as outbox
 from inventory.stock import repository
 from inventory.stock.exceptions import BookNotFound
-from inventory.stock.schemas import StockChangeReason, StockRead
+from inventory.stock.repository import Shift
+from inventory.stock.schemas import StockChangeReason, StockLevel, StockRead
 from servicekit.outbox import OutboxMessage
 
 AGGREGATE_TYPE = "inventory"
@@ -45,6 +46,27 @@ class LevelChange:
     book_id: uuid.UUID
     previous: int
     new: int
+
+
+async def move(
+    session: AsyncSession,
+    levels: dict[uuid.UUID, StockLevel],
+    shifts: Sequence[Shift],
+    *,
+    reason: StockChangeReason,
+    actor: str,
+    order_id: uuid.UUID | None = None,
+) -> None:
+    """Apply `shifts` to rows locked with `repository.lock` (whose `levels` follow along, so shifts of one book
+    chain), and record a movement and event for each change of `available`."""
+    changes = []
+    for shift in shifts:
+        previous = levels[shift.book_id].available
+        levels[shift.book_id].available = previous + shift.available
+        if shift.available:
+            changes.append(LevelChange(shift.book_id, previous, previous + shift.available))
+    await repository.shift_many(session, shifts)
+    await record_changes(session, changes, reason=reason, actor=actor, order_id=order_id)
 
 
 async def record_changes(
