@@ -577,6 +577,7 @@ async def drive(
     limits = httpx.Limits(max_connections=2 * len(credentials) + 4)
     poller.start()
     sampler.start()
+    stack = contextlib.ExitStack()  # the arrival polls' indexes, once the baseline made the tables
     try:
         async with httpx.AsyncClient(base_url=base_url, verify=tls, timeout=30, limits=limits) as client:
             customers = [Customer(u, p) for u, p in credentials]
@@ -584,6 +585,8 @@ async def drive(
             sampler.phase = "baseline"
             print(f"Baseline: {args.baseline} orders one at a time ...", flush=True)
             base = await baseline(ctx, client, customers[0], books, orders, args.baseline)
+            # After the baseline: on a fresh platform the sink creates the mirror tables with their first rows.
+            stack.enter_context(poll_indexes(ctx))
             sampler.phase = "load"
             print(f"Load: {args.rate:g} orders/s for {args.duration:g} s ...", flush=True)
             load, elapsed, backlog = await generate(ctx, client, customers, books, orders, args.rate, args.duration)
@@ -599,6 +602,7 @@ async def drive(
         stop.set()
         poller.join(timeout=10)
         sampler.join(timeout=10)
+        stack.close()
     sampler.sample_slots()  # the slots once more, now that the sampler thread is done
     sampler.close()
     print()
@@ -631,8 +635,7 @@ def main(args: argparse.Namespace) -> None:
             users.callback(fresh_admin_token)  # runs first on exit (last in, first out)
             with ThreadPoolExecutor(max_workers=4) as pool:
                 tokens = list(pool.map(lambda c: user_token(ctx, *c), credentials))
-            with poll_indexes(ctx):
-                asyncio.run(drive(ctx, args, credentials, tokens, books, pids))
+            asyncio.run(drive(ctx, args, credentials, tokens, books, pids))
         with keycloak_admin(ctx) as kc:
             left = [u for u, _ in credentials if kc.get("/users", params={"username": u, "exact": "true"}).json()]
     print()
