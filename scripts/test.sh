@@ -29,7 +29,7 @@ guard=(-p tests.suite_guard)
 floors=(
   services/inventory/tests/unit=80 services/inventory/tests/integration=100
   services/ecom/tests/unit=140 services/ecom/tests/integration=120
-  services/notifier/tests/unit=12
+  services/notifier/tests/unit=18
   tests/unit=70 tests/platform=128 tests/e2e=40 tests/deploy=175
 )
 min_tests() {  # `--min-tests DIR=N`, one word a line, for each suite under the folder $1

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The connection is kept between mails and closed after this long without one (relays drop idle clients).
+    smtp_idle_seconds: float = Field(default=30.0, gt=0)
     mail_from: str = "Bookstore <orders@myecom.net>"
     shop_url: str = "https://myecom.net:30000"
     # Bounded retries while SMTP is down (about 2 minutes with these), then the topic's .dlq.

@@ -5,9 +5,9 @@ relay is down, then the topic's .dlq; metrics). Sent event ids are remembered in
 from aiokafka import ConsumerRecord
 from redis.asyncio import Redis
 
-from notifier import mailer
 from notifier.config import Settings
 from notifier.emails import CANCELLED, CREATED, render
+from notifier.mailer import Mailer
 from notifier.metrics import CONSUMER_LAG, EVENTS
 from notifier.schemas import OrderEvent
 from servicekit.events import EventConsumer, decode_json
@@ -21,7 +21,7 @@ def sent_key(event: OrderEvent) -> str:
 
 
 class NotificationConsumer(EventConsumer[OrderEvent]):
-    def __init__(self, settings: Settings, redis: Redis) -> None:
+    def __init__(self, settings: Settings, redis: Redis, mailer: Mailer) -> None:
         super().__init__(
             bootstrap=settings.kafka_bootstrap,
             topics=TOPICS,
@@ -34,6 +34,7 @@ class NotificationConsumer(EventConsumer[OrderEvent]):
         )
         self.settings = settings
         self.redis = redis
+        self.mailer = mailer
 
     def parse(self, record: ConsumerRecord) -> OrderEvent:
         return OrderEvent.model_validate(decode_json(record.value))
@@ -47,6 +48,6 @@ class NotificationConsumer(EventConsumer[OrderEvent]):
         if await self.redis.exists(sent_key(event)):
             return "duplicate_event"
         message = render(record.topic, event, sender=self.settings.mail_from, shop_url=self.settings.shop_url)
-        await mailer.send(self.settings, message)
+        await self.mailer.send(message)
         await self.redis.set(sent_key(event), "1", ex=self.settings.sent_ttl_days * 86400)
         return "sent"

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from notifier.config import API_PREFIX, Settings
 from notifier.consumer import NotificationConsumer
+from notifier.mailer import Mailer
 from servicekit.app import background
 from servicekit.health import check, metrics_response, readiness_response
 from servicekit.redis import redis_client
@@ -26,12 +27,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = redis_client(settings.redis_url)
-        consumer = NotificationConsumer(settings, redis)
+        mailer = Mailer(settings)
+        consumer = NotificationConsumer(settings, redis, mailer)
         app.state.redis, app.state.consumer = redis, consumer
         try:
             async with background(consumer.run()):
                 yield
         finally:
+            await mailer.close()
             await redis.aclose()
 
     app = FastAPI(title="Notifier", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

@@ -4,17 +4,16 @@ Redis and SMTP are faked here; tests/platform/test_notifier.py runs the real one
 import json
 import smtplib
 import uuid
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any, cast
 
-import pytest
 from aiokafka import ConsumerRecord
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
-from notifier import consumer as consumer_module
 from notifier.config import Settings
 from notifier.consumer import NotificationConsumer
+from notifier.mailer import Mailer
 
 
 class FakeRedis:
@@ -63,21 +62,25 @@ def outcomes(name: str) -> float:
     return REGISTRY.get_sample_value("notifier_events_total", {"outcome": name}) or 0.0
 
 
-class Harness:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, failures: int = 0) -> None:
-        self.mailed: list[EmailMessage] = []
-        self.dead: list[dict[str, Any]] = []
+class FakeMailer:
+    def __init__(self, failures: int) -> None:
+        self.mailed: list[Message] = []
         self.failures = failures
 
-        async def send_mail(settings: Settings, message: EmailMessage) -> None:
-            if self.failures:
-                self.failures -= 1
-                raise smtplib.SMTPServerDisconnected("relay down")
-            self.mailed.append(message)
+    async def send(self, message: Message) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise smtplib.SMTPServerDisconnected("relay down")
+        self.mailed.append(message)
 
-        monkeypatch.setattr(consumer_module.mailer, "send", send_mail)
+
+class Harness:
+    def __init__(self, failures: int = 0) -> None:
+        self.mailer = FakeMailer(failures)
+        self.mailed = self.mailer.mailed
+        self.dead: list[dict[str, Any]] = []
         settings = Settings(max_attempts=3, backoff_seconds=0)
-        self.consumer = NotificationConsumer(settings, cast(Redis, FakeRedis()))
+        self.consumer = NotificationConsumer(settings, cast(Redis, FakeRedis()), cast(Mailer, self.mailer))
 
     async def handle(self, rec: ConsumerRecord[bytes, bytes]) -> None:
         async def send(topic: str, **kwargs: Any) -> None:
@@ -87,8 +90,8 @@ class Harness:
 
 
 class TestNotificationConsumer:
-    async def test_an_event_delivered_twice_sends_one_email(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        harness = Harness(monkeypatch)
+    async def test_an_event_delivered_twice_sends_one_email(self) -> None:
+        harness = Harness()
         value = payload()
         before = outcomes("duplicate_event")
         await harness.handle(record(value))
@@ -97,29 +100,27 @@ class TestNotificationConsumer:
         assert harness.mailed[0]["To"] == "reader@example.org"
         assert outcomes("duplicate_event") == before + 1
 
-    async def test_a_cancellation_sends_the_cancellation_email(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        harness = Harness(monkeypatch)
+    async def test_a_cancellation_sends_the_cancellation_email(self) -> None:
+        harness = Harness()
         await harness.handle(record(payload(), topic="order.cancelled"))
         [mail] = harness.mailed
         assert "cancelled" in str(mail["Subject"])
 
-    async def test_smtp_down_for_less_than_the_retries_still_sends(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        harness = Harness(monkeypatch, failures=2)
+    async def test_smtp_down_for_less_than_the_retries_still_sends(self) -> None:
+        harness = Harness(failures=2)
         await harness.handle(record(payload()))
         assert (len(harness.mailed), harness.dead) == (1, [])
 
-    async def test_smtp_down_longer_dead_letters_to_the_topics_twin(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        harness = Harness(monkeypatch, failures=10)
+    async def test_smtp_down_longer_dead_letters_to_the_topics_twin(self) -> None:
+        harness = Harness(failures=10)
         await harness.handle(record(payload(), topic="order.cancelled"))
         [dead] = harness.dead
         assert harness.mailed == []
         assert dead["topic"] == "order.cancelled.dlq"
         assert dict(dead["headers"])["error"].startswith(b"gave up after 3 attempts")
 
-    async def test_a_poison_record_is_dead_lettered_and_the_next_one_is_sent(
-        self, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        harness = Harness(monkeypatch)
+    async def test_a_poison_record_is_dead_lettered_and_the_next_one_is_sent(self) -> None:
+        harness = Harness()
         await harness.handle(record(b"{not json"))
         await harness.handle(record(payload()))
         [dead] = harness.dead
@@ -127,8 +128,8 @@ class TestNotificationConsumer:
         assert dict(dead["headers"])["error"].startswith(b"malformed event")
         assert len(harness.mailed) == 1
 
-    async def test_an_order_without_a_verified_address_sends_nothing(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        harness = Harness(monkeypatch)
+    async def test_an_order_without_a_verified_address_sends_nothing(self) -> None:
+        harness = Harness()
         before = outcomes("no_address")
         await harness.handle(record(payload(email=None)))
         assert (harness.mailed, harness.dead, outcomes("no_address")) == ([], [], before + 1)

@@ -1,9 +1,13 @@
 """The emails say what was ordered: order id, every line (title, quantity, price) and the total, in text and HTML."""
 
+import email
+import email.policy
 import json
 import uuid
 from decimal import Decimal
+from email.message import EmailMessage
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -32,8 +36,14 @@ def event(**changes: object) -> OrderEvent:
     )
 
 
+def on_the_wire(kind: str, order: OrderEvent, sender: str = "Shop <shop@myecom.net>") -> EmailMessage:
+    """The message as smtplib sends it, read back the way a mail client reads it."""
+    message = render(kind, order, sender=sender, shop_url="https://myecom.net:30000")
+    return cast(EmailMessage, email.message_from_bytes(message.as_bytes(), policy=email.policy.default))
+
+
 def parts(kind: str, order: OrderEvent) -> tuple[str, str, str]:
-    message = render(kind, order, sender="Shop <shop@myecom.net>", shop_url="https://myecom.net:30000")
+    message = on_the_wire(kind, order)
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert text is not None and html is not None
@@ -66,10 +76,30 @@ class TestRender:
 
     def test_the_message_goes_to_the_orders_address_and_names_its_event(self) -> None:
         order = event()
-        message = render(CREATED, order, sender="s@myecom.net", shop_url="https://x")
+        message = on_the_wire(CREATED, order, sender="s@myecom.net")
         assert message["To"] == "reader@example.org"
+        assert message["From"] == "s@myecom.net"
         assert message["X-Bookstore-Event-Id"] == str(order.event_id)
         assert message["X-Bookstore-Order-Id"] == str(order.order_id)
+
+    def test_a_resent_event_has_the_same_message_id_and_another_event_another(self) -> None:
+        order = event()
+        first, again = on_the_wire(CREATED, order), on_the_wire(CREATED, order)
+        other = on_the_wire(CREATED, event())
+        assert first["Message-ID"] == again["Message-ID"] == f"<{order.event_id}@myecom.net>"
+        assert other["Message-ID"] != first["Message-ID"]
+
+    def test_non_ascii_titles_and_sender_names_survive_the_trip(self) -> None:
+        order = event(
+            items=[{"book_id": str(uuid.uuid4()), "title": "Cien años — Ø", "quantity": 1, "unit_price": "3.00"}]
+        )
+        message = on_the_wire(CREATED, order, sender="Librería Ñ <shop@myecom.net>")
+        assert message["From"].addresses[0].display_name == "Librería Ñ"
+        assert message["From"].addresses[0].addr_spec == "shop@myecom.net"
+        text, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert text is not None and html is not None
+        assert "- Cien años — Ø x 1 at 3.00 EUR" in text.get_content()
+        assert "<td>Cien años — Ø</td>" in html.get_content()
 
     def test_an_order_without_an_address_cannot_be_rendered(self) -> None:
         with pytest.raises(ValueError):
