@@ -55,6 +55,13 @@ class TestMirrorSinks:
         assert re.fullmatch(str(config["topics.regex"]), f"cdc.{schema}.public.book")
         assert not re.fullmatch(str(config["topics.regex"]), f"__debezium-heartbeat.cdc.{schema}")
 
+    def test_the_sinks_metadata_reads_are_prepared_once_per_connection(self, ctx: Context) -> None:
+        # The sink re-reads every table's metadata for every batch; pgjdbc sends those catalog queries as one-shot
+        # statements, planned each time, unless it caches every statement (analytics/README.md).
+        url = str(cdc.sink_config(ctx, BY_SCHEMA["ecom"])["connection.url"])
+        parameters = dict(p.split("=", 1) for p in url.partition("?")[2].split("&"))
+        assert parameters["preferQueryMode"] == "extendedCacheEverything"
+
     def test_bad_records_go_to_the_dead_letter_topic_with_the_error(self, ctx: Context) -> None:
         config = cdc.sink_config(ctx, BY_SCHEMA["ecom"])
         assert config["errors.tolerance"] == "all"
