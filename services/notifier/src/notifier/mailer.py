@@ -85,7 +85,7 @@ class Mailer:
                 except smtplib.SMTPException as exc:
                     if not (kept and _closed_by_relay(exc)):
                         raise
-                    logger.info("the mail relay closed the kept connection (%s); sending on a new one", exc)
+                    logger.info("the mail relay closed the kept connection; sending again", extra={"error": repr(exc)})
                     self._drop(quit_first=False)
                     self._connection().send_message(message)
             except BaseException:

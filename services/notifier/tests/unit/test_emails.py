@@ -3,11 +3,12 @@
 import email
 import email.policy
 import json
+import smtplib
 import uuid
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -116,3 +117,36 @@ class TestRender:
         order = event(items=[{"book_id": EXAMPLE["items"][0]["book_id"], "quantity": 1, "unit_price": "1.00"}])
         _, text, _ = parts(CREATED, order)
         assert f"- book {EXAMPLE['items'][0]['book_id']} x 1 at 1.00 EUR" in text
+
+
+class TestOnTheWire:
+    """What smtplib's `send_message` hands to the relay (the SMTP session itself is replaced by a recorder)."""
+
+    @staticmethod
+    def sent(order: OrderEvent, *, smtputf8: bool) -> dict[str, Any]:
+        recorded: dict[str, Any] = {}
+        smtp = smtplib.SMTP()  # no host: not connected
+        smtp.ehlo_resp = b"relay"
+        smtp.esmtp_features = {"smtputf8": ""} if smtputf8 else {}
+
+        def sendmail(from_addr: str, to_addrs: list[str], msg: bytes, mail_options: Any = (), *_: Any) -> dict:
+            recorded.update(from_addr=from_addr, to_addrs=to_addrs, msg=msg, mail_options=tuple(mail_options))
+            return {}
+
+        smtp.sendmail = sendmail  # type: ignore[method-assign]
+        smtp.send_message(render(CREATED, order, sender="Shop <shop@myecom.net>", shop_url="https://x"))
+        return recorded
+
+    def test_an_ascii_address_is_sent_plainly(self) -> None:
+        sent = self.sent(event(), smtputf8=False)
+        assert sent["to_addrs"] == ["reader@example.org"] and sent["mail_options"] == ()
+        assert b"\nTo: reader@example.org\n" in sent["msg"].replace(b"\r\n", b"\n")
+
+    def test_a_non_ascii_address_goes_out_as_utf8_with_smtputf8(self) -> None:
+        sent = self.sent(event(email="josé@exämple.org"), smtputf8=True)
+        assert sent["to_addrs"] == ["josé@exämple.org"]
+        assert "SMTPUTF8" in sent["mail_options"]
+        assert "\nTo: josé@exämple.org\n".encode() in sent["msg"].replace(b"\r\n", b"\n")
+        received = email.message_from_bytes(sent["msg"], policy=email.policy.default)
+        text = cast(EmailMessage, received).get_body(("plain",))
+        assert text is not None and "- Dune x 2 at 12.99 EUR" in text.get_content()
