@@ -44,7 +44,7 @@ def connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def _closed_by_relay(exc: Exception) -> bool:
+def _closed_by_relay(exc: BaseException) -> bool:
     return isinstance(exc, smtplib.SMTPServerDisconnected) or (
         isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == _CLOSING
     )
@@ -78,20 +78,18 @@ class Mailer:
         with self._lock:
             if self._smtp is not None and self._clock() - self._last_used > self.settings.smtp_idle_seconds:
                 self._drop(quit_first=True)
-            kept = self._smtp is not None
-            try:
+            while True:  # twice at most: after a failure the connection is dropped, so it is no longer kept
+                kept = self._smtp is not None
                 try:
                     self._connection().send_message(message)
-                except smtplib.SMTPException as exc:
+                except BaseException as exc:
+                    self._drop(quit_first=False)
                     if not (kept and _closed_by_relay(exc)):
                         raise
                     logger.info("the mail relay closed the kept connection; sending again", extra={"error": repr(exc)})
-                    self._drop(quit_first=False)
-                    self._connection().send_message(message)
-            except BaseException:
-                self._drop(quit_first=False)
-                raise
-            self._last_used = self._clock()
+                    continue
+                self._last_used = self._clock()
+                return
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
