@@ -4,22 +4,23 @@
 `SET 'pipeline.name'`, the job's own checkpoint directory (var/data/flink/checkpoints/<name>), and, when
 that directory holds a completed checkpoint, `SET 'execution.state-recovery.path'` to the newest one; then
 the caller's SQL (CREATE TABLE ...; INSERT INTO ... or EXECUTE STATEMENT SET BEGIN ... END). It does
-nothing when a job of that name is already running (or restarting). `jobs(ctx)` reports each job's state
-and its last completed checkpoint (and last failure) from the REST API; `cancel_job` cancels (its checkpoint is
-retained).
+nothing when a job of that name is already running (or restarting), unless the caller's `plan` differs from
+the one the job's retained state belongs to: then the job is rebuilt from nothing (see `submit_sql_job`).
+`jobs(ctx)` reports each job's state and its last completed checkpoint (and last failure) from the REST API;
+`cancel_job` cancels (its checkpoint is retained).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Collection, Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -28,53 +29,25 @@ from bookstore.components.base import Context
 from bookstore.components.flink import (
     checkpoints_dir,
     conf_dir,
+    data_dir,
     flink_env,
     flink_home,
     held_file,
-    rest_get,
     rest_url,
     savepoints_dir,
 )
+from bookstore.flink_status import TERMINAL_STATES, overview
 
-# Job states after which the cluster no longer runs the job (SUSPENDED: the JobManager stopped it).
-TERMINAL_STATES = frozenset({"FINISHED", "CANCELED", "FAILED", "SUSPENDED"})
-# Terminal states someone chose (a cancel, a bounded job done), unlike FAILED and SUSPENDED.
-ENDED_ON_PURPOSE = frozenset({"FINISHED", "CANCELED"})
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 _JOB_ID = re.compile(r"Job ID: ([0-9a-f]{32})")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SUBMIT_TIMEOUT_S = 300.0
+CANCEL_TIMEOUT_S = 60.0
+log = logging.getLogger(__name__)
 
 
 class FlinkJobError(RuntimeError):
     """A job could not be submitted (the SQL client's output says why)."""
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    jid: str
-    state: str
-    started: datetime | None
-    last_checkpoint: datetime | None  # when the latest completed checkpoint was acknowledged
-    last_checkpoint_id: int | None
-    restored_from: str | None  # the checkpoint this run of the job started from (or last recovered from)
-    last_failure: datetime | None = None  # the newest entry of the job's exception history (restarts included)
-    last_failure_cause: str | None = None  # where and why: "<task>: <exception> … <root cause>"
-
-    @property
-    def checkpoint_age_s(self) -> float | None:
-        if self.last_checkpoint is None:
-            return None
-        return (datetime.now(UTC) - self.last_checkpoint).total_seconds()
-
-    @property
-    def failed_since_checkpoint(self) -> bool:
-        """The job failed after its latest completed checkpoint: whatever it ran since has not made progress
-        (a job failing on the same record restarts, briefly shows RUNNING, and fails again)."""
-        if self.last_failure is None:
-            return False
-        return self.last_checkpoint is None or self.last_failure >= self.last_checkpoint
 
 
 def job_checkpoints(ctx: Context, name: str) -> Path:
@@ -85,6 +58,16 @@ def job_checkpoints(ctx: Context, name: str) -> Path:
 def job_savepoints(ctx: Context, name: str) -> Path:
     """Where a planned stop leaves job `name`'s savepoints (components/flink.py stop_jobs_with_savepoints)."""
     return savepoints_dir(ctx) / name
+
+
+def plan_file(ctx: Context, name: str) -> Path:
+    """The plan (the caller's fingerprint of the job's SQL) that job `name`'s retained state belongs to."""
+    return data_dir(ctx) / "plans" / name
+
+
+def recorded_plan(ctx: Context, name: str) -> str | None:
+    path = plan_file(ctx, name)
+    return path.read_text().strip() if path.exists() else None
 
 
 def latest_checkpoint(ctx: Context, name: str) -> Path | None:
@@ -101,92 +84,8 @@ def held(ctx: Context) -> bool:
     return held_file(ctx).exists()
 
 
-def overview(ctx: Context) -> list[dict]:
-    jobs: list[dict] = rest_get(ctx, "/jobs/overview")["jobs"]
-    return jobs
-
-
 def _active(ctx: Context, name: str) -> dict | None:
     return next((j for j in overview(ctx) if j["name"] == name and j["state"] not in TERMINAL_STATES), None)
-
-
-def _ms(value: object) -> datetime | None:
-    return datetime.fromtimestamp(value / 1000, UTC) if isinstance(value, int) and value > 0 else None
-
-
-def _short(line: str) -> str:
-    name, sep, message = line.strip().removeprefix("Caused by: ").partition(": ")
-    return name.rsplit(".", 1)[-1] + sep + message
-
-
-def _cause(stacktrace: str) -> str:
-    """The outermost and the innermost exception of a Java stack trace (`Class: message`), on one short line:
-    what failed ("Failed to deserialize consumer record") and why (the parser's complaint)."""
-    lines = stacktrace.splitlines()
-    if not lines:
-        return "no stack trace"
-    causes = [line for line in lines if line.startswith("Caused by: ")]
-    outer, inner = _short(lines[0]), _short(causes[-1]) if causes else ""
-    text = outer + (f" … {inner}" if inner and inner != outer else "")
-    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
-    return text if len(text) <= 240 else text[:237] + "..."
-
-
-def _last_failure(ctx: Context, jid: str) -> tuple[datetime | None, str | None]:
-    entries = rest_get(ctx, f"/jobs/{jid}/exceptions").get("exceptionHistory", {}).get("entries") or []
-    if not entries:
-        return None, None
-    newest = max(entries, key=lambda e: e.get("timestamp") or 0)
-    task = str(newest.get("taskName") or "job").split(" (", 1)[0]  # "Source: src[1] (1/1) - execution #3"
-    return _ms(newest.get("timestamp")), f"{task}: {_cause(str(newest.get('stacktrace') or ''))}"
-
-
-def _job(ctx: Context, summary: dict) -> Job:
-    latest = rest_get(ctx, f"/jobs/{summary['jid']}/checkpoints").get("latest") or {}
-    completed, restored = latest.get("completed") or {}, latest.get("restored") or {}
-    failed_at, cause = _last_failure(ctx, summary["jid"])
-    return Job(
-        name=summary["name"],
-        jid=summary["jid"],
-        state=summary["state"],
-        started=_ms(summary.get("start-time")),
-        last_checkpoint=_ms(completed.get("latest_ack_timestamp")),
-        last_checkpoint_id=completed.get("id"),
-        restored_from=restored.get("external_path"),
-        last_failure=failed_at,
-        last_failure_cause=cause,
-    )
-
-
-def _chosen(ctx: Context) -> dict[str, dict]:
-    """Per job name, its running (non-terminal) job, else the one started last."""
-    chosen: dict[str, dict] = {}
-    for summary in sorted(overview(ctx), key=lambda j: j.get("start-time", 0)):
-        current = chosen.get(summary["name"])
-        if current is None or summary["state"] not in TERMINAL_STATES or current["state"] in TERMINAL_STATES:
-            chosen[summary["name"]] = summary
-    return chosen
-
-
-def jobs(ctx: Context, *, ended_too: Collection[str] | None = None) -> list[Job]:
-    """One entry per job name: the running (non-terminal) job, else the one started last. With `ended_too`,
-    names whose last job ended on purpose (cancelled, finished) are left out unless listed in it."""
-    return [
-        _job(ctx, summary)
-        for name, summary in sorted(_chosen(ctx).items())
-        if ended_too is None or name in ended_too or summary["state"] not in ENDED_ON_PURPOSE
-    ]
-
-
-def job(ctx: Context, name: str) -> Job | None:
-    summary = _chosen(ctx).get(name)
-    return None if summary is None else _job(ctx, summary)
-
-
-def job_state(ctx: Context, name: str) -> str | None:
-    """Job `name`'s state from the overview alone (one REST call; `job` adds its checkpoints and failures)."""
-    summary = _chosen(ctx).get(name)
-    return None if summary is None else str(summary["state"])
 
 
 def cancel_job(ctx: Context, name: str) -> list[str]:
@@ -257,16 +156,65 @@ def _prune(ctx: Context, name: str, keep: set[str]) -> None:
             shutil.rmtree(run, ignore_errors=True)
 
 
-def submit_sql_job(ctx: Context, name: str, sql_text: str, *, restore: bool = True) -> str:
+def _plan_changed(ctx: Context, name: str, plan: str) -> bool:
+    recorded = recorded_plan(ctx, name)
+    if recorded is None:  # state (or a run) from before plans were recorded belongs to an unknown plan
+        return latest_checkpoint(ctx, name) is not None or _active(ctx, name) is not None
+    return recorded != plan
+
+
+def _cancel_and_wait(ctx: Context, name: str) -> None:
+    cancelled = cancel_job(ctx, name)
+    deadline = time.monotonic() + CANCEL_TIMEOUT_S
+    while cancelled and _active(ctx, name) is not None:
+        if time.monotonic() > deadline:
+            raise FlinkJobError(f"job {name} ({', '.join(cancelled)}) still runs {CANCEL_TIMEOUT_S:.0f}s after cancel")
+        time.sleep(0.5)
+
+
+def _rebuild_from_nothing(ctx: Context, name: str, plan: str, on_rebuild: Callable[[], None] | None) -> None:
+    """The job's SQL changed from the plan its state belongs to: Flink maps state to operators by the plan's
+    topology, so a changed plan cannot restore it (and must not: an operator that found no state would start
+    empty while the others did not). Stop the old run, drop its checkpoints and savepoints, let the caller
+    empty what the job wrote (`on_rebuild`); the new run then recomputes everything from its sources."""
+    log.warning(
+        "Flink job %s: its SQL changed (plan %s, state of %s); rebuilding it from nothing",
+        name,
+        plan,
+        recorded_plan(ctx, name) or "an unrecorded plan",
+    )
+    _cancel_and_wait(ctx, name)
+    shutil.rmtree(job_checkpoints(ctx, name), ignore_errors=True)
+    shutil.rmtree(job_savepoints(ctx, name), ignore_errors=True)
+    if on_rebuild is not None:
+        on_rebuild()
+
+
+def submit_sql_job(
+    ctx: Context,
+    name: str,
+    sql_text: str,
+    *,
+    restore: bool = True,
+    plan: str | None = None,
+    on_rebuild: Callable[[], None] | None = None,
+) -> str:
     """Make sure job `name` runs `sql_text`; its job id. Starts it from its latest retained checkpoint, if
-    any (`restore=False`: fresh, e.g. after an incompatible change to the SQL), and does nothing when a job
-    of that name is already running. The SQL must make ONE job: wrap several INSERTs in a statement set."""
+    any (`restore=False`: fresh), and does nothing when a job of that name is already running. The SQL must
+    make ONE job: wrap several INSERTs in a statement set.
+    With `plan` (the caller's fingerprint of the SQL), a job whose retained state or running job belongs to
+    another plan is rebuilt from nothing first (`_rebuild_from_nothing`, which calls `on_rebuild`); the plan is
+    recorded once the new run is submitted, so a rebuild cut short is done again next time."""
     if not _NAME.fullmatch(name):
         raise ValueError(f"invalid Flink job name {name!r} (letters, digits, '_', '.', '-')")
     with _locked(ctx, name) as directory:
-        if running := _active(ctx, name):
+        checkpoint = None
+        if plan is not None and _plan_changed(ctx, name, plan):
+            _rebuild_from_nothing(ctx, name, plan, on_rebuild)
+        elif running := _active(ctx, name):
             return str(running["jid"])
-        checkpoint = latest_checkpoint(ctx, name) if restore else None
+        elif restore:
+            checkpoint = latest_checkpoint(ctx, name)
         out = _run_sql_client(ctx, directory, name, _script(ctx, name, sql_text, checkpoint))
         ids = _JOB_ID.findall(out)
         if len(ids) != 1:
@@ -280,4 +228,7 @@ def submit_sql_job(ctx: Context, name: str, sql_text: str, *, restore: bool = Tr
         # What the new run restored from: a checkpoint's run directory (its parent) or a savepoint's own directory.
         restored = () if checkpoint is None else (checkpoint.name, checkpoint.parent.name)
         _prune(ctx, name, keep={ids[0], *restored})
+        if plan is not None:
+            plan_file(ctx, name).parent.mkdir(parents=True, exist_ok=True)
+            plan_file(ctx, name).write_text(plan + "\n")
         return ids[0]

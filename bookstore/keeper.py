@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from bookstore import analytics, connectors, flink_jobs, star
+from bookstore import analytics, connectors, flink_jobs, flink_status, star
 from bookstore.components.analytics_keeper import alive_file
 from bookstore.components.base import Context
 
@@ -63,13 +63,13 @@ def restart_failed_connectors(ctx: Context, backoffs: dict[str, Backoff], now: f
 
 
 def keep_star_job(ctx: Context) -> None:
-    state = flink_jobs.job_state(ctx, star.JOB)  # every few seconds: the overview alone
-    if (state is not None and state not in flink_jobs.TERMINAL_STATES) or flink_jobs.held(ctx):
+    state = flink_status.job_state(ctx, star.JOB)  # every few seconds: the overview alone
+    if (state is not None and state not in flink_status.TERMINAL_STATES) or flink_jobs.held(ctx):
         return
     checkpoint = flink_jobs.latest_checkpoint(ctx, star.JOB)
     if checkpoint is not None:
         log.info("job %s is not running (%s); resubmitting from %s", star.JOB, state, checkpoint)
-        jid = flink_jobs.submit_sql_job(ctx, star.JOB, star.job_sql(ctx))
+        jid = star.submit(ctx)
         log.info("job %s runs again as %s", star.JOB, jid)
 
 

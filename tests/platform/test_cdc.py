@@ -23,7 +23,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from psycopg import sql
 from servicekit.catalog import load_catalog
 
-from bookstore import cdc, flink_jobs, star
+from bookstore import cdc, flink_status, star
 from bookstore.components import Context
 from bookstore.config import ROOT
 from bookstore.supervise import Supervisor
@@ -270,7 +270,7 @@ class TestSchemaChanges:
         column = sql.Identifier(f"cdc_probe_{uuid.uuid4().hex[:6]}")
         book = uuid.uuid4()
         params = {**IDS, "book": book, "isbn": "979" + "".join(random.choices("0123456789", k=10))}
-        job_before = flink_jobs.job(ctx, star.JOB)
+        job_before = flink_status.job(ctx, star.JOB)
         assert job_before is not None and job_before.state == "RUNNING"
 
         def in_dim_book(price: str) -> bool:
@@ -291,7 +291,7 @@ class TestSchemaChanges:
                 src.execute("delete from public.book where id = %s", (book,))
                 src.execute(sql.SQL("alter table public.book drop column if exists {}").format(column))
                 dst.execute(sql.SQL("alter table ecom.book drop column if exists {}").format(column))
-        job_after = flink_jobs.job(ctx, star.JOB)
+        job_after = flink_status.job(ctx, star.JOB)
         assert job_after is not None and (job_after.jid, job_after.state) == (job_before.jid, "RUNNING")
 
 

@@ -21,7 +21,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bookstore import flink_jobs, star
+from bookstore import flink_jobs, flink_status, star
 from bookstore.components import Context
 from bookstore.components.flink import rest_get
 from bookstore.config import ROOT
@@ -130,7 +130,7 @@ def _cdc_status() -> subprocess.CompletedProcess[str]:
 def throwaway(ctx: Context) -> Iterator[Throwaway]:
     """A topic and, once the test submits it, a job reading it; cancelled and removed afterwards, and the
     platform's own star-schema job checked to run on, untouched."""
-    star_job = flink_jobs.job(ctx, star.JOB)
+    star_job = flink_status.job(ctx, star.JOB)
     assert star_job is not None and star_job.state == "RUNNING", star_job
     suffix = uuid.uuid4().hex[:10]
     t = Throwaway(name=f"test-bad-input-{suffix}", topic=f"test.bad-input.{suffix}", sql="")
@@ -149,7 +149,7 @@ def throwaway(ctx: Context) -> Iterator[Throwaway]:
             except Exception as exc:  # noqa: BLE001 - a job that never checkpointed made no group
                 assert "GROUP_ID_NOT_FOUND" in str(exc), exc
     # The platform's job ran through all of it: same job, still running, and `cdc status` no longer lists ours.
-    after = flink_jobs.job(ctx, star.JOB)
+    after = flink_status.job(ctx, star.JOB)
     assert after is not None and (after.jid, after.state) == (star_job.jid, "RUNNING")
     assert _check(ctx, t.name) is None
 
@@ -178,7 +178,7 @@ class TestFlinkBadInput:
 
         _produce(ctx, throwaway.topic, b'{"id": "8c4f"}', POISON)
         wait_for(
-            lambda: (j := flink_jobs.job(ctx, throwaway.name)) is not None and j.state in FAILING_STATES,
+            lambda: (j := flink_status.job(ctx, throwaway.name)) is not None and j.state in FAILING_STATES,
             60,
             "the job leaving RUNNING",
         )
@@ -186,7 +186,7 @@ class TestFlinkBadInput:
         wait_for(lambda: len(_failures(ctx, throwaway.jid)) >= 2, 60, "a second failure after the restart")
         failures = _failures(ctx, throwaway.jid)
         assert all("Corrupt Debezium JSON message" in trace for trace in failures), failures[0][:2000]
-        job = flink_jobs.job(ctx, throwaway.name)
+        job = flink_status.job(ctx, throwaway.name)
         assert job is not None and job.jid == throwaway.jid and job.failed_since_checkpoint
         assert _sink_records_in(ctx, throwaway.jid) <= 1  # nothing after the valid record got through
 

@@ -16,7 +16,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from psycopg import sql
 
-from bookstore import flink_jobs
+from bookstore import flink_jobs, flink_status
 from bookstore.components import BY_NAME, Context
 from bookstore.components.flink import stop_with_savepoint
 from bookstore.supervise import Supervisor
@@ -78,8 +78,8 @@ def _rows(ctx: Context, table: str) -> dict[int, tuple[str, int]]:
         return {i: (note, writes) for i, note, writes in conn.execute(query)}
 
 
-def _checkpointed_after(ctx: Context, name: str, after: int) -> flink_jobs.Job | None:
-    job = flink_jobs.job(ctx, name)
+def _checkpointed_after(ctx: Context, name: str, after: int) -> flink_status.Job | None:
+    job = flink_status.job(ctx, name)
     return job if job and job.state == "RUNNING" and (job.last_checkpoint_id or 0) > after else None
 
 
@@ -126,7 +126,7 @@ class TestFlink:
         wait_for(lambda: 1 in _rows(ctx, pipeline.table), 120, "record 1 in analytics-db")
         # Submitting again while it runs changes nothing.
         assert flink_jobs.submit_sql_job(ctx, pipeline.name, pipeline.sql) == jid
-        assert [j["jid"] for j in flink_jobs.overview(ctx) if j["name"] == pipeline.name] == [jid]
+        assert [j["jid"] for j in flink_status.overview(ctx) if j["name"] == pipeline.name] == [jid]
         before = wait_for(lambda: _checkpointed_after(ctx, pipeline.name, 0), 60, "a completed checkpoint")
         assert before is not None and before.checkpoint_age_s is not None and before.checkpoint_age_s < 30
         assert before.restored_from is None
@@ -140,7 +140,7 @@ class TestFlink:
         info = sup.info("flink-taskmanager")
         assert info["statename"] == "RUNNING" and info["pid"] != killed
         wait_for(lambda: BY_NAME["flink-taskmanager"].is_ready(ctx), 60, "the new TaskManager registered")
-        recovered = flink_jobs.job(ctx, pipeline.name)
+        recovered = flink_status.job(ctx, pipeline.name)
         assert recovered is not None and recovered.jid == jid and recovered.state == "RUNNING"
         assert recovered.restored_from is not None  # the same job, restarted from its latest checkpoint
         rows = _rows(ctx, pipeline.table)
@@ -151,18 +151,18 @@ class TestFlink:
         _produce(ctx, pipeline.topic, 10)
         wait_for(lambda: 10 in _rows(ctx, pipeline.table), 120, "record 10 in analytics-db")
         # A checkpoint taken after record 10 was written holds the Kafka offset past it.
-        seen = flink_jobs.job(ctx, pipeline.name)
+        seen = flink_status.job(ctx, pipeline.name)
         assert seen is not None
         wait_for(lambda: _checkpointed_after(ctx, pipeline.name, seen.last_checkpoint_id or 0), 60, "a checkpoint")
         assert flink_jobs.cancel_job(ctx, pipeline.name) == [first]
-        wait_for(lambda: (j := flink_jobs.job(ctx, pipeline.name)) and j.state == "CANCELED", 60, "cancelled")
+        wait_for(lambda: (j := flink_status.job(ctx, pipeline.name)) and j.state == "CANCELED", 60, "cancelled")
         retained = flink_jobs.latest_checkpoint(ctx, pipeline.name)
         assert retained is not None and retained.parent.name == first
         written = _rows(ctx, pipeline.table)
 
         second = flink_jobs.submit_sql_job(ctx, pipeline.name, pipeline.sql)
         assert second != first
-        resumed = flink_jobs.job(ctx, pipeline.name)
+        resumed = flink_status.job(ctx, pipeline.name)
         assert resumed is not None and resumed.jid == second
         assert resumed.restored_from == retained.as_uri().replace("file:///", "file:/")
         _produce(ctx, pipeline.topic, 11)
@@ -181,17 +181,46 @@ class TestFlink:
         _produce(ctx, pipeline.topic, 20)
         wait_for(lambda: 20 in _rows(ctx, pipeline.table), 120, "record 20 in analytics-db")
         location = stop_with_savepoint(ctx, {"jid": jid, "name": pipeline.name})
-        wait_for(lambda: flink_jobs.job_state(ctx, pipeline.name) == "FINISHED", 60, "the job stopped")
+        wait_for(lambda: flink_status.job_state(ctx, pipeline.name) == "FINISHED", 60, "the job stopped")
         savepoint = flink_jobs.latest_checkpoint(ctx, pipeline.name)
         assert savepoint is not None and savepoint.parent == flink_jobs.job_savepoints(ctx, pipeline.name)
         assert location == savepoint.as_uri().replace("file:///", "file:/")
         written = _rows(ctx, pipeline.table)
 
         resumed = flink_jobs.submit_sql_job(ctx, pipeline.name, pipeline.sql)
-        job = flink_jobs.job(ctx, pipeline.name)
+        job = flink_status.job(ctx, pipeline.name)
         assert job is not None and job.jid == resumed != jid and job.restored_from == location
         _produce(ctx, pipeline.topic, 21)
         wait_for(lambda: 21 in _rows(ctx, pipeline.table), 120, "record 21 after resuming from the savepoint")
         rows = _rows(ctx, pipeline.table)
         assert {i: rows[i] for i in written} == written  # nothing before the savepoint was read again
         assert rows[21] == ("record 21", 1)
+
+    def test_a_changed_plan_rebuilds_the_job_from_its_topics(self, ctx: Context, pipeline: Pipeline) -> None:
+        """New SQL cannot restore the old state (Flink maps it by topology): the old run stops, its state goes,
+        the caller empties the output, and the new SQL recomputes it from every record on the topic."""
+        first = flink_jobs.submit_sql_job(ctx, pipeline.name, pipeline.sql, plan="v1")
+        _produce(ctx, pipeline.topic, 30)
+        wait_for(lambda: 30 in _rows(ctx, pipeline.table), 120, "record 30 in analytics-db")
+        seen = flink_status.job(ctx, pipeline.name)
+        assert seen is not None and seen.jid == first
+        wait_for(lambda: _checkpointed_after(ctx, pipeline.name, seen.last_checkpoint_id or 0), 60, "a checkpoint")
+        on_topic = set(_rows(ctx, pipeline.table))
+
+        def empty() -> None:
+            assert flink_status.job_state(ctx, pipeline.name) == "CANCELED"  # the old run writes nothing any more
+            with _analytics(ctx) as conn:
+                conn.execute(sql.SQL("truncate {}").format(sql.Identifier(pipeline.table)))
+
+        changed = pipeline.sql.replace("SELECT id, note FROM", "SELECT id, UPPER(note) FROM")
+        assert changed != pipeline.sql
+        second = flink_jobs.submit_sql_job(ctx, pipeline.name, changed, plan="v2", on_rebuild=empty)
+        job = flink_status.job(ctx, pipeline.name)
+        assert job is not None and job.jid == second != first and job.restored_from is None
+        assert flink_jobs.recorded_plan(ctx, pipeline.name) == "v2"
+        assert [d.name for d in flink_jobs.job_checkpoints(ctx, pipeline.name).iterdir()] == [second]
+        # Every record on the topic, read again from the start through the new SQL, written once.
+        expected = {i: (f"RECORD {i}", 1) for i in on_topic}
+        wait_for(lambda: _rows(ctx, pipeline.table) == expected, 120, "the rebuilt table")
+        # The same plan again while it runs: nothing happens.
+        assert flink_jobs.submit_sql_job(ctx, pipeline.name, changed, plan="v2", on_rebuild=empty) == second

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bookstore import cdc
+from bookstore import cdc, star
 from bookstore.components import Context
 from bookstore.config import DEFAULT_PORTS, Paths
 
@@ -67,3 +67,14 @@ class TestMirrorSinks:
         assert config["errors.tolerance"] == "all"
         assert config["errors.deadletterqueue.topic.name"] == cdc.DLQ_TOPIC
         assert config["errors.deadletterqueue.context.headers.enable"] == "true"
+
+
+class TestFlinkFeed:
+    @pytest.mark.parametrize("source", star.flink_sources(), ids=lambda s: s.schema)
+    def test_the_feed_topics_keep_every_rows_latest_change(self, ctx: Context, source: cdc.Source) -> None:
+        # A rebuilt star-schema job reads its topics from the start: compacted, they hold every row that exists.
+        config = star.source_config(ctx, source)
+        assert config["topic.creation.default.cleanup.policy"] == "compact"
+        # `make up` also compacts exactly the topics this connector writes (topics made before it was set).
+        included = {f"flink.{source.schema}.{t}" for t in str(config["table.include.list"]).split(",")}
+        assert {t for t in star.feed_topics() if t.startswith(f"flink.{source.schema}.")} == included

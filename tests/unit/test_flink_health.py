@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bookstore import flink_jobs, star
+from bookstore import flink_status, star
 from bookstore.components import Context
 
 TRACE = (
@@ -24,11 +24,11 @@ TRACE = (
 )
 
 
-def _job(state: str = "RUNNING", checkpoint_s: float | None = 1.0, failure_s: float | None = None) -> flink_jobs.Job:
+def _job(state: str = "RUNNING", checkpoint_s: float | None = 1.0, failure_s: float | None = None) -> flink_status.Job:
     """A job whose checkpoint and failure lie that many seconds before now (taken here, not at import: a suite
     that runs after the platform tests imports this module many minutes before it runs these)."""
     now = datetime.now(UTC)
-    return flink_jobs.Job(
+    return flink_status.Job(
         name="probe",
         jid="a" * 32,
         state=state,
@@ -43,14 +43,14 @@ def _job(state: str = "RUNNING", checkpoint_s: float | None = 1.0, failure_s: fl
 
 class TestCause:
     def test_outermost_and_innermost_exception_on_one_printable_line(self) -> None:
-        assert flink_jobs._cause(TRACE) == (
+        assert flink_status._cause(TRACE) == (
             "IOException: Failed to deserialize consumer record due to … JsonEOFException: Unexpected end-of-input\\x00"
         )
 
     def test_a_trace_without_causes_and_a_long_message(self) -> None:
-        assert flink_jobs._cause("java.lang.RuntimeException: boom\n\tat x.y(Z.java:1)") == "RuntimeException: boom"
-        assert len(flink_jobs._cause("java.lang.RuntimeException: " + "x" * 1000)) == 240
-        assert flink_jobs._cause("") == "no stack trace"
+        assert flink_status._cause("java.lang.RuntimeException: boom\n\tat x.y(Z.java:1)") == "RuntimeException: boom"
+        assert len(flink_status._cause("java.lang.RuntimeException: " + "x" * 1000)) == 240
+        assert flink_status._cause("") == "no stack trace"
 
 
 class TestJobCheck:
@@ -99,7 +99,7 @@ def _cluster(monkeypatch: pytest.MonkeyPatch, jobs: list[tuple[str, str, str]], 
             return {"exceptionHistory": {"entries": entries if jid in failed else []}}
         raise AssertionError(path)
 
-    monkeypatch.setattr(flink_jobs, "rest_get", rest_get)
+    monkeypatch.setattr(flink_status, "rest_get", rest_get)
 
 
 class TestChecks:
