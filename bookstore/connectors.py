@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import jinja2
 
+from bookstore import loopback
 from bookstore.components.base import Context
 
 
@@ -74,7 +75,7 @@ def _patient(client: httpx.Client, method: str, url: str, deadline: float, **kwa
 def statuses(ctx: Context) -> dict[str, dict[str, Any]]:
     """Every connector on the worker: name -> its status body (connector and task states, traces)."""
     url = f"http://127.0.0.1:{ctx.port('CONNECT_PORT')}/connectors"
-    found = httpx.get(url, params={"expand": "status"}, timeout=5).json()
+    found = loopback.client().get(url, params={"expand": "status"}, timeout=5).json()
     return {name: entry["status"] for name, entry in found.items()}
 
 

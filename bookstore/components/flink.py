@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from bookstore import loopback
 from bookstore.components.base import IDLE_HEAP_RETURN, Component, Context, render, sync_venv
 
 HEARTBEAT_INTERVAL_S = 2.0  # heartbeat.interval in config.yaml.j2
@@ -77,7 +78,7 @@ def flink_env(ctx: Context) -> dict[str, str]:
 
 
 def rest_get(ctx: Context, path: str, timeout: float = 5) -> Any:
-    response = httpx.get(f"{rest_url(ctx)}{path}", timeout=timeout)
+    response = loopback.client().get(f"{rest_url(ctx)}{path}", timeout=timeout)
     response.raise_for_status()
     return response.json()
 
