@@ -237,6 +237,7 @@ class TestFlinkState:
         "state.backend.type",
         "execution.checkpointing.incremental",
         "state.backend.rocksdb.compaction.style",
+        "state.backend.rocksdb.compression.per.level",
         "execution.checkpointing.interval",
         "execution.checkpointing.min-pause",
         "execution.checkpointing.storage",
