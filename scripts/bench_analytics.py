@@ -1,12 +1,16 @@
 """Measures real-time analytics on the running platform (`make up` first). Prints numbers; asserts nothing.
 
-    .venv/bin/python scripts/bench_analytics.py [--rate 20] [--duration 120] [--customers N] [--baseline 5]
+    .venv/bin/python scripts/bench_analytics.py [--rate 20] [--duration 120] [--warmup 30] [--customers N]
+        [--baseline 5]
 
 What it does, in order, all on loopback:
 1. Idle RSS (and PSS) of every supervised component's process tree, before any load.
 2. `--customers` throwaway Keycloak customers (admin API on loopback, signed in by Authorization Code + PKCE through
    the gateway, deleted at the end), stock raised on the books it orders (catalog[64:74], which no test uses).
 3. Baseline: `--baseline` orders one at a time, each waited for in star.fact_order_line before the next.
+   Warm-up: `--warmup` s at `--rate`, reported on lines of their own. Right after `make up` the JVMs compile the
+   pipeline's hot code under this load: Connect's JIT compiler threads took 26% of a core in the first minute,
+   4% once warm, and on two busy cores that alone decided whether the mirror met its target.
 4. Load: orders at `--rate` orders/s for `--duration` s (open loop: a generator hands out one ticket per 1/rate s;
    each customer works one order at a time: add a book to the cart, check out with a fresh Idempotency-Key).
    If the workers fall behind, the rate achieved is printed, not the one asked for.
@@ -483,6 +487,7 @@ def report(
     args: argparse.Namespace,
     orders: Orders,
     base: Load,
+    warm: Load,
     load: Load,
     elapsed: float,
     backlog: int,
@@ -498,6 +503,11 @@ def report(
     )
     if load.failures:
         print(f"  failures: {dict(load.failures)}")
+    if args.warmup > 0:
+        print(
+            f"  before it, warm-up: {len(warm.placed)} orders in {args.warmup:.0f} s,"
+            f" {sum(warm.failures.values())} failed requests{f' {dict(warm.failures)}' if warm.failures else ''}"
+        )
     print(
         f"  checkout latency (API): p50 {percentile(load.checkout_ms, 50):.0f} ms  p95"
         f" {percentile(load.checkout_ms, 95):.0f} ms  p99 {percentile(load.checkout_ms, 99):.0f} ms"
@@ -512,6 +522,8 @@ def report(
     print("Lag (ms; commit = customer_order.created_at in ecom-db, arrival = first 50 ms poll that sees it)")
     print(f"  {'':<16}{'phase':<9}{'orders':>6}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}   target")
     lag_lines("baseline", base.placed, orders, commits)
+    if warm.placed:
+        lag_lines("warm-up", warm.placed, orders, commits)
     lag_lines("load", load.placed, orders, commits)
     if poller.errors:
         print(f"  poll errors (retried): {dict(poller.errors)}")
@@ -569,7 +581,7 @@ async def drive(
     pids: dict[str, int],
 ) -> None:
     orders, stop = Orders(), threading.Event()
-    lifetime = args.baseline * 35 + args.duration + args.settle_timeout + args.settle + 60
+    lifetime = args.baseline * 35 + args.warmup + args.duration + args.settle_timeout + args.settle + 60
     poller = ArrivalPoller(ctx, orders, stop, lifetime)
     sampler = ResourceSampler(ctx, stop, lifetime, pids)
     tls = ssl.create_default_context(cafile=str(ctx.paths.tls / "ca.pem"))
@@ -587,11 +599,16 @@ async def drive(
             base = await baseline(ctx, client, customers[0], books, orders, args.baseline)
             # After the baseline: on a fresh platform the sink creates the mirror tables with their first rows.
             stack.enter_context(poll_indexes(ctx))
+            warm = Load()
+            if args.warmup > 0:
+                sampler.phase = "warmup"
+                print(f"Warm-up: {args.rate:g} orders/s for {args.warmup:g} s ...", flush=True)
+                warm, _, _ = await generate(ctx, client, customers, books, orders, args.rate, args.warmup)
             sampler.phase = "load"
             print(f"Load: {args.rate:g} orders/s for {args.duration:g} s ...", flush=True)
             load, elapsed, backlog = await generate(ctx, client, customers, books, orders, args.rate, args.duration)
         sampler.phase = "settle"
-        everything = base.placed + load.placed
+        everything = base.placed + warm.placed + load.placed
         deadline = time.monotonic() + args.settle_timeout
         while any(orders.missing(everything).values()) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
@@ -606,7 +623,7 @@ async def drive(
     sampler.sample_slots()  # the slots once more, now that the sampler thread is done
     sampler.close()
     print()
-    report(args, orders, base, load, elapsed, backlog, sampler, poller, commit_times(ctx, everything))
+    report(args, orders, base, warm, load, elapsed, backlog, sampler, poller, commit_times(ctx, everything))
 
 
 def main(args: argparse.Namespace) -> None:
@@ -649,6 +666,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=20.0, help="orders per second to aim for (default 20)")
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
+    parser.add_argument("--warmup", type=float, default=30.0, help="seconds of load first, apart (default 30)")
     parser.add_argument("--customers", type=int, default=None, help="throwaway customers (default: 1 per order/s)")
     parser.add_argument("--baseline", type=int, default=5, help="orders placed one at a time first (default 5)")
     parser.add_argument("--settle", type=float, default=15.0, help="seconds after the last arrival (default 15)")
@@ -658,4 +676,6 @@ if __name__ == "__main__":
         arguments.customers = max(4, math.ceil(arguments.rate))
     if arguments.rate <= 0 or arguments.duration <= 0 or arguments.customers < 1 or arguments.baseline < 1:
         parser.error("--rate, --duration, --customers and --baseline must be positive")
+    if arguments.warmup < 0:
+        parser.error("--warmup must not be negative")
     main(arguments)
