@@ -107,7 +107,9 @@ def compact_feed_topics(ctx: Context) -> None:
         for topic in feed_topics()
         if topic in existing
     ]
-    for future in admin.incremental_alter_configs(resources).values() if resources else ():
+    if not resources:
+        return
+    for future in admin.incremental_alter_configs(resources).values():
         future.result(timeout=30)
 
 
