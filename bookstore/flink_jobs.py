@@ -6,8 +6,8 @@ that directory holds a completed checkpoint, `SET 'execution.state-recovery.path
 the caller's SQL (CREATE TABLE ...; INSERT INTO ... or EXECUTE STATEMENT SET BEGIN ... END). It does
 nothing when a job of that name is already running (or restarting), unless the caller's `plan` differs from
 the one the job's retained state belongs to: then the job is rebuilt from nothing (see `submit_sql_job`).
-`jobs(ctx)` reports each job's state and its last completed checkpoint (and last failure) from the REST API;
-`cancel_job` cancels (its checkpoint is retained).
+`cancel_job` cancels (its checkpoint is retained). What runs, in which state, with which last checkpoint and
+failure: `bookstore.flink_status`.
 """
 
 from __future__ import annotations
