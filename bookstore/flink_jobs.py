@@ -156,20 +156,24 @@ def _prune(ctx: Context, name: str, keep: set[str]) -> None:
             shutil.rmtree(run, ignore_errors=True)
 
 
-def _plan_changed(ctx: Context, name: str, plan: str) -> bool:
+def _plan_changed(ctx: Context, name: str, plan: str, running: dict | None) -> bool:
     recorded = recorded_plan(ctx, name)
     if recorded is None:  # state (or a run) from before plans were recorded belongs to an unknown plan
-        return latest_checkpoint(ctx, name) is not None or _active(ctx, name) is not None
+        return latest_checkpoint(ctx, name) is not None or running is not None
     return recorded != plan
 
 
-def _cancel_and_wait(ctx: Context, name: str) -> None:
+def discard(ctx: Context, name: str) -> None:
+    """Cancel job `name`, wait until the cluster no longer runs it, and delete its retained checkpoints and
+    savepoints (its recorded plan and submission lock stay)."""
     cancelled = cancel_job(ctx, name)
     deadline = time.monotonic() + CANCEL_TIMEOUT_S
     while cancelled and _active(ctx, name) is not None:
         if time.monotonic() > deadline:
             raise FlinkJobError(f"job {name} ({', '.join(cancelled)}) still runs {CANCEL_TIMEOUT_S:.0f}s after cancel")
         time.sleep(0.5)
+    shutil.rmtree(job_checkpoints(ctx, name), ignore_errors=True)
+    shutil.rmtree(job_savepoints(ctx, name), ignore_errors=True)
 
 
 def _rebuild_from_nothing(ctx: Context, name: str, plan: str, on_rebuild: Callable[[], None] | None) -> None:
@@ -183,9 +187,7 @@ def _rebuild_from_nothing(ctx: Context, name: str, plan: str, on_rebuild: Callab
         plan,
         recorded_plan(ctx, name) or "an unrecorded plan",
     )
-    _cancel_and_wait(ctx, name)
-    shutil.rmtree(job_checkpoints(ctx, name), ignore_errors=True)
-    shutil.rmtree(job_savepoints(ctx, name), ignore_errors=True)
+    discard(ctx, name)
     if on_rebuild is not None:
         on_rebuild()
 
@@ -209,9 +211,10 @@ def submit_sql_job(
         raise ValueError(f"invalid Flink job name {name!r} (letters, digits, '_', '.', '-')")
     with _locked(ctx, name) as directory:
         checkpoint = None
-        if plan is not None and _plan_changed(ctx, name, plan):
+        running = _active(ctx, name)
+        if plan is not None and _plan_changed(ctx, name, plan, running):
             _rebuild_from_nothing(ctx, name, plan, on_rebuild)
-        elif running := _active(ctx, name):
+        elif running is not None:
             return str(running["jid"])
         elif restore:
             checkpoint = latest_checkpoint(ctx, name)
