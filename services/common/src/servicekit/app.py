@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from servicekit.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
 from servicekit.auth.tokens import TokenValidator
-from servicekit.db import create_engine, create_sessionmaker
+from servicekit.db import create_engine, create_plain_pool, create_sessionmaker
 from servicekit.errors import register_error_handlers
 from servicekit.logs import configure_logging
 from servicekit.middleware import RequestContextMiddleware, request_latency_histogram
@@ -79,6 +79,7 @@ def _lifespan(
         redis = redis_client(settings.redis_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.plain_pool = plain_pool = await create_plain_pool(settings.database_url)
         app.state.redis = redis
         app.state.rate_limiter = RateLimiter(redis, prefix=f"{service}:ratelimit")
         app.state.token_validator = token_validator(settings, jwks_fetcher)
@@ -87,6 +88,7 @@ def _lifespan(
                 yield
         finally:
             await redis.aclose()
+            await plain_pool.close()
             await engine.dispose()
 
     return lifespan

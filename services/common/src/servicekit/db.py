@@ -1,5 +1,6 @@
 """Async engine, sessions and the one-transaction-per-request dependency."""
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,8 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+logger = logging.getLogger(__name__)
 
 
 def to_asyncpg_url(url: str) -> str:
@@ -80,13 +83,13 @@ async def _sessionmaker_dependency(request: Request) -> async_sessionmaker[Async
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker_dependency)]
 
 
-async def _engine_dependency(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+async def _plain_pool_dependency(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.plain_pool
+    return pool
 
 
 # For plain connections of the service's own (`plain_connection`), held only as long as they are needed.
-EngineDep = Annotated[AsyncEngine, Depends(_engine_dependency)]
+PlainPoolDep = Annotated[asyncpg.Pool, Depends(_plain_pool_dependency)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -104,19 +107,82 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+# Plain connections come from asyncpg's own pool, not SQLAlchemy's: a read or a single-statement write needs none
+# of SQLAlchemy's machinery (its checkout ran through a greenlet and events), and this pool never overflows: a
+# request that finds every connection busy waits for one rather than opening a connection that is closed again
+# when it is returned (under load that was TLS and authentication, request after request).
+PLAIN_POOL_SIZE = 10
+PLAIN_POOL_TIMEOUT = 10.0
+
+
+class PlainConnection(asyncpg.Connection):  # type: ignore[misc]
+    """An asyncpg connection that remembers when it was last given back to its pool."""
+
+    __slots__ = ("returned_at",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.returned_at: float | None = None  # None: never returned, so connected moments ago
+
+
+async def _returned(connection: PlainConnection) -> None:
+    """The pool's reset on return. asyncpg rolls back a transaction left open before calling it; its default reset
+    then sends a second query (RESET ALL, UNLISTEN, ...) every time, for session state that plain statements never
+    set. Only the time is noted, for the idle ping."""
+    connection.returned_at = time.monotonic()
+
+
+async def create_plain_pool(database_url: str, *, size: int = PLAIN_POOL_SIZE) -> asyncpg.Pool:
+    """The worker's pool of plain connections (`plain_connection`), opened as they are first needed."""
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        to_asyncpg_url(database_url).replace("postgresql+asyncpg://", "postgresql://", 1),
+        min_size=0,
+        max_size=size,
+        connection_class=PlainConnection,
+        reset=_returned,
+        timeout=5,
+        command_timeout=30,
+    )
+    return pool
+
+
+async def _checked_out(pool: asyncpg.Pool, idle_seconds: float) -> asyncpg.Connection:
+    """A connection from `pool`; one that sat idle for `idle_seconds` or more is pinged first, and a dead one (the
+    database restarted) is dropped for the next, so no caller sees it (as `ping_when_idle` does for SQLAlchemy's
+    pool). Each dead connection is dropped once, so the attempts are bounded by the pool's size."""
+    for _ in range(pool.get_max_size() + 1):
+        connection = await pool.acquire(timeout=PLAIN_POOL_TIMEOUT)
+        returned = connection.returned_at
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return connection
+        try:
+            await connection.execute("SELECT 1")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            logger.warning("an idle database connection failed its ping; replacing it", extra={"error": repr(error)})
+            connection.terminate()
+            await pool.release(connection)
+            continue
+        return connection
+    raise exc.DisconnectionError("no database connection passed its ping")
+
+
 @asynccontextmanager
-async def plain_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+async def plain_connection(
+    pool: asyncpg.Pool, *, idle_seconds: float = IDLE_PING_SECONDS
+) -> AsyncIterator[asyncpg.Connection]:
     """A pooled asyncpg connection without a transaction: each statement is its own (one statement sees one
     snapshot; a write commits at once), one round trip where a transaction takes three (BEGIN, it, COMMIT)."""
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        yield raw.driver_connection
+    connection = await _checked_out(pool, idle_seconds)
+    try:
+        yield connection
+    finally:
+        await pool.release(connection)
 
 
 async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
     """A plain connection (`plain_connection`) for read-only routes that answer with one statement: no ORM
-    session and no transaction, so a read costs one round trip plus the pool's ping."""
-    async with plain_connection(request.app.state.engine) as connection:
+    session and no transaction, so a read costs one round trip."""
+    async with plain_connection(request.app.state.plain_pool) as connection:
         yield connection
 
 

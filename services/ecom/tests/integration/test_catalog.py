@@ -1,8 +1,14 @@
 import uuid
+from typing import Any
 
+import pytest
 from factories import SigningKey, admin_token, bearer, book_body, create_book, csrf_headers
 from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ecom.catalog.schemas import BookPage, BookRead, SortOrder
+from ecom.models import Book
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -73,6 +79,55 @@ class TestListing:
         await create_book(ecom_db, genre=g)
         genres = {row["genre"]: row["count"] for row in (await client.get("/ecom/books/genres")).json()}
         assert genres[g] == 2
+
+
+class TestPagesWrittenByPostgres:
+    """The list and search pages are JSON written by PostgreSQL; each must equal what `BookPage` writes for the
+    same books, whatever the sort, and for text, prices and years that JSON or numbers could get wrong."""
+
+    TRICKY = (
+        ('Grüße aus "Wien"', "Ann \\ Author", "12.50", 1999, "Line one\nline two\t— ✓ </script>"),
+        ("Zebra", "Émile Zola", "0.99", 1880, "Control \u0001 character"),
+        ("Apple", "Ann Author", "9999.00", 2024, "Plain"),
+        ("Mango", "Bob", "10.10", 2024, "Plain"),
+    )
+
+    async def expected(self, ecom_db: Sessions, page: dict[str, Any], total: int, size: int) -> dict[str, object]:
+        """`BookPage`'s JSON for the page's books (read through the ORM), in the page's order."""
+        ids = [uuid.UUID(item["id"]) for item in page["items"]]
+        async with ecom_db() as session:
+            books = {b.id: b for b in await session.scalars(select(Book).where(Book.id.in_(ids)))}
+        expected = BookPage(items=[BookRead.model_validate(books[i]) for i in ids], total=total, page=1, size=size)
+        return expected.model_dump(mode="json")
+
+    @pytest.mark.parametrize("sort", list(SortOrder))
+    async def test_every_sort_equals_the_models_serialisation(
+        self, client: AsyncClient, ecom_db: Sessions, sort: SortOrder
+    ) -> None:
+        g = genre()
+        for title, author, price, year, description in self.TRICKY:
+            await create_book(
+                ecom_db, genre=g, title=title, author=author, price=price, year=year, description=description
+            )
+        page = (await client.get("/ecom/books", params={"genre": g, "sort": sort.value, "size": 3})).json()
+        assert len(page["items"]) == 3
+        assert page == await self.expected(ecom_db, page, 4, 3)
+
+    async def test_a_search_page_equals_the_models_serialisation(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        word = f"w{uuid.uuid4().hex[:12]}"
+        for title, author, price, year, description in self.TRICKY:
+            await create_book(
+                ecom_db, title=title, author=author, price=price, year=year, description=f"{description} {word}"
+            )
+        page = (await client.get("/ecom/books/search", params={"q": word, "size": 10})).json()
+        assert sorted(item["title"] for item in page["items"]) == sorted(t for t, *_ in self.TRICKY)
+        assert page == await self.expected(ecom_db, page, 4, 10)
+
+    async def test_a_page_past_the_end_is_empty_with_the_total(self, client: AsyncClient, ecom_db: Sessions) -> None:
+        g = genre()
+        await create_book(ecom_db, genre=g)
+        page = (await client.get("/ecom/books", params={"genre": g, "page": 5})).json()
+        assert page == {"items": [], "total": 1, "page": 5, "size": 20}
 
 
 class TestBook:

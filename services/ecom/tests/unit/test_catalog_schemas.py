@@ -1,4 +1,3 @@
-import json
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -8,8 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from ecom.catalog.repository import _ORDER
-from ecom.catalog.schemas import BookPage, BookRead, BookWrite, SortOrder
-from ecom.catalog.service import page_json
+from ecom.catalog.schemas import BookRead, BookWrite, SortOrder
 from ecom.models import Book
 
 
@@ -104,34 +102,6 @@ class TestBookRead:
         dumped = read.model_dump(mode="json")
         assert dumped["cover_url"] == f"/ecom/books/{book_id}/cover.svg"
         assert dumped["year"] == 1965 and "published_year" not in dumped
-
-
-class TestPageJson:
-    """The catalog's list and search write their JSON straight from rows; it must be what `BookPage` would write."""
-
-    def row(self, **overrides: Any) -> dict[str, Any]:
-        values = {
-            "id": uuid.uuid4(),
-            "title": 'Grüße aus "Wien"',
-            "author": "Ann Author",
-            "isbn13": "9780306406157",
-            "genre": "Classics",
-            "published_year": 1999,
-            "price": Decimal("12.50"),
-            "description": "Line one\nline two — ✓",
-            "total": 42,
-        }
-        return values | overrides
-
-    @pytest.mark.parametrize("price", ["12.50", "0.99", "9999.00", "10.10"])
-    def test_equals_the_pydantic_serialisation_of_a_book_page(self, price: str) -> None:
-        rows = [self.row(price=Decimal(price)), self.row(published_year=2024)]
-        books = [BookRead.model_validate(row) for row in rows]
-        expected = BookPage(items=books, total=42, page=3, size=2).model_dump(mode="json")
-        assert json.loads(page_json(rows, 42, 3, 2)) == expected
-
-    def test_an_empty_page_keeps_its_total(self) -> None:
-        assert json.loads(page_json([], 7, 9, 20)) == {"items": [], "total": 7, "page": 9, "size": 20}
 
 
 class TestSortOrder:

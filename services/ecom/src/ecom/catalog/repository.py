@@ -7,11 +7,18 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.catalog.schemas import SortOrder
+from ecom.config import API_PREFIX
 from ecom.models import Book
 
-# Read paths (the catalog's list and search) run one hand-written statement on a plain connection: no ORM
-# objects, and the page's total comes with its rows (`count(*) over ()`), so a page is one round trip.
-_COLUMNS = "id, title, author, isbn13, genre, published_year, price, description, count(*) OVER () AS total"
+# Read paths (the catalog's list and search) run one hand-written statement on a plain connection, and PostgreSQL
+# writes the page's items as JSON itself: no ORM objects, no rows decoded into Python values only to be encoded
+# again. The page's total comes with its rows (`count(*) over ()`), so a page is one round trip.
+_COLUMNS = "id, title, author, isbn13, genre, published_year, price, description, created_at, count(*) OVER () AS total"
+
+# One item of a `BookPage`, in `BookRead`'s field order and serialisation (the price and the id as strings); a
+# test compares the statements' pages with the model's.
+_ITEM = f"""SELECT page.id, page.title, page.author, page.isbn13, page.genre, page.published_year AS year,
+  page.price::text AS price, page.description, '{API_PREFIX}/books/' || page.id || '/cover.svg' AS cover_url"""
 
 # The id makes every order total, so pages never repeat or skip a book.
 _ORDER = {
@@ -33,14 +40,14 @@ TYPO_THRESHOLD = 0.45
 # words so a misspelling (`tolkein`) still finds the book. $1 is the query text. (S608: the statements below are
 # put together from constants only; every value a caller sends is a bind parameter.)
 _SEARCH = f"""
-SELECT {_COLUMNS} FROM (
+SELECT {_COLUMNS}, ts_rank_cd(search_vector, tsquery) * 2 + similarity AS rank FROM (
   SELECT *, websearch_to_tsquery('english', $1) AS tsquery,
          greatest(word_similarity($1, title), word_similarity($1, author), similarity($1, title)) AS similarity
   FROM book WHERE active
 ) AS candidate
 WHERE search_vector @@ tsquery OR similarity >= {TYPO_THRESHOLD}
-ORDER BY ts_rank_cd(search_vector, tsquery) * 2 + similarity DESC, title, id
 """  # noqa: S608
+_SEARCH_ORDER = "rank DESC, title, id"
 
 
 def _escape_like(value: str) -> str:
@@ -48,14 +55,21 @@ def _escape_like(value: str) -> str:
 
 
 async def _page(
-    connection: asyncpg.Connection, sql: str, args: list[Any], *, offset: int, limit: int
-) -> tuple[list[asyncpg.Record], int]:
-    """One page of `sql`'s rows and the number of all its rows (a second count only for a page past the end)."""
-    rows = await connection.fetch(f"{sql} LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}", *args, limit, offset)
-    if rows:
-        return rows, rows[0]["total"]
+    connection: asyncpg.Connection, sql: str, order: str, args: list[Any], *, offset: int, limit: int
+) -> tuple[str, int]:
+    """One page of `sql`'s rows in `order`, as a JSON array of `BookRead`s, and the number of all its rows (a
+    second count only for a page past the end)."""
+    n = len(args)
+    within_page = ", ".join(f"page.{key}" for key in order.split(", "))  # `item` has columns of the same names
+    paged = f"""
+SELECT json_agg(item ORDER BY {within_page})::text AS items, max(page.total) AS total
+FROM ({sql} ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}) AS page
+CROSS JOIN LATERAL ({_ITEM}) AS item"""  # noqa: S608
+    items, total = await connection.fetchrow(paged, *args, limit, offset)
+    if items is not None:
+        return items, total
     total = await connection.fetchval(f"SELECT count(*) FROM ({sql}) AS page", *args) if offset else 0  # noqa: S608
-    return [], total
+    return "[]", total
 
 
 async def list_books(
@@ -66,8 +80,8 @@ async def list_books(
     sort: SortOrder,
     offset: int,
     limit: int,
-) -> tuple[list[asyncpg.Record], int]:
-    """Active books, filtered, in `sort` order: one page and the total."""
+) -> tuple[str, int]:
+    """Active books, filtered, in `sort` order: one page (a JSON array) and the total."""
     where, args = ["active"], []
     if genre:
         args.append(genre.lower())
@@ -75,15 +89,13 @@ async def list_books(
     if author:
         args.append(f"%{_escape_like(author)}%")
         where.append(f"author ILIKE ${len(args)} ESCAPE '\\'")
-    sql = f"SELECT {_COLUMNS} FROM book WHERE {' AND '.join(where)} ORDER BY {_ORDER[sort]}"  # noqa: S608
-    return await _page(connection, sql, args, offset=offset, limit=limit)
+    sql = f"SELECT {_COLUMNS} FROM book WHERE {' AND '.join(where)}"  # noqa: S608
+    return await _page(connection, sql, _ORDER[sort], args, offset=offset, limit=limit)
 
 
-async def search(
-    connection: asyncpg.Connection, q: str, *, offset: int, limit: int
-) -> tuple[list[asyncpg.Record], int]:
-    """Ranked full-text search with typo tolerance: one page and the number of matches."""
-    return await _page(connection, _SEARCH, [q], offset=offset, limit=limit)
+async def search(connection: asyncpg.Connection, q: str, *, offset: int, limit: int) -> tuple[str, int]:
+    """Ranked full-text search with typo tolerance: one page (a JSON array) and the number of matches."""
+    return await _page(connection, _SEARCH, _SEARCH_ORDER, [q], offset=offset, limit=limit)
 
 
 async def genres(session: AsyncSession) -> list[tuple[str, int]]:

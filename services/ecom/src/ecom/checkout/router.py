@@ -9,7 +9,7 @@ from ecom.config import API_PREFIX, SettingsDep
 from ecom.csrf.dependencies import require_csrf
 from ecom.orders.schemas import OrderRead
 from ecom.ratelimit import rate_limit
-from servicekit.db import EngineDep, SessionmakerDep
+from servicekit.db import PlainPoolDep, SessionmakerDep
 from servicekit.errors import error_responses
 
 router = APIRouter(prefix=API_PREFIX, tags=["checkout"], dependencies=[Depends(rate_limit), Depends(require_csrf)])
@@ -40,14 +40,14 @@ async def checkout(
     user: CustomerUser,
     key: IdempotencyKey,
     settings: SettingsDep,
-    engine: EngineDep,
+    pool: PlainPoolDep,
     sessionmaker: SessionmakerDep,
     inventory: InventoryDep,
 ) -> OrderRead:
     """Order the cart: stock reserved in inventory, order stored with its order.created event, cart
     emptied. 409 naming the short lines, 503 if inventory is down; then nothing changed."""
     # Not SessionDep: the saga commits its claim, then the order, on connections of its own.
-    result = await service.checkout(engine, sessionmaker, inventory, settings, user, key)
+    result = await service.checkout(pool, sessionmaker, inventory, settings, user, key)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"

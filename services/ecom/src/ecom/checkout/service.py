@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecom.cart import repository as carts
 from ecom.checkout import repository
@@ -45,7 +46,7 @@ class CheckoutResult:
 
 
 async def checkout(
-    engine: AsyncEngine,
+    pool: asyncpg.Pool,
     sessionmaker: async_sessionmaker[AsyncSession],
     inventory: InventoryClient,
     settings: Settings,
@@ -55,7 +56,7 @@ async def checkout(
     """Place the customer's cart as an order, at most once per Idempotency-Key."""
     order_id = uuid.uuid4()
     replay = await _claim_or_wait(
-        engine, sessionmaker, customer.subject, key, order_id, settings.idempotency_wait_seconds
+        pool, sessionmaker, customer.subject, key, order_id, settings.idempotency_wait_seconds
     )
     if replay is not None:
         CHECKOUTS.labels("replayed").inc()
@@ -63,7 +64,7 @@ async def checkout(
 
     lines: list[Line] = []
     try:
-        cart, lines = await _priced_cart(engine, customer.subject)
+        cart, lines = await _priced_cart(pool, customer.subject)
         await inventory.reserve(order_id, {line.book_id: line.quantity for line in lines})
     except BaseException as exc:
         await _unclaim(sessionmaker, order_id)
@@ -89,7 +90,7 @@ async def checkout(
 
 
 async def _claim_or_wait(
-    engine: AsyncEngine,
+    pool: asyncpg.Pool,
     sessionmaker: async_sessionmaker[AsyncSession],
     user_id: str,
     key: str,
@@ -100,7 +101,7 @@ async def _claim_or_wait(
     deadline = time.monotonic() + wait
     while True:
         # The claim is one statement, committed on its own: a concurrent attempt with the key sees it at once.
-        async with plain_connection(engine) as connection:
+        async with plain_connection(pool) as connection:
             if await repository.claim(connection, user_id, key, order_id):
                 return None
         async with sessionmaker() as session:
@@ -116,9 +117,9 @@ async def _claim_or_wait(
         await asyncio.sleep(0.05 if existing is None else 0.1)
 
 
-async def _priced_cart(engine: AsyncEngine, user_id: str) -> tuple[uuid.UUID, list[Line]]:
+async def _priced_cart(pool: asyncpg.Pool, user_id: str) -> tuple[uuid.UUID, list[Line]]:
     """The cart's lines priced from the catalog (never from the client): one statement on a plain connection."""
-    async with plain_connection(engine) as connection:
+    async with plain_connection(pool) as connection:
         cart, items = await carts.priced_lines(connection, user_id)
     if cart is None or not items:
         raise CartEmpty()
