@@ -33,24 +33,37 @@ async def add(session: AsyncSession, model: type[OutboxColumns], message: Outbox
     await add_many(session, model, [message])
 
 
-async def add_many(session: AsyncSession, model: type[OutboxColumns], messages: Sequence[OutboxMessage]) -> None:
-    """Write the messages in the caller's transaction, in one statement: plain SQL on the session's connection
-    (every checkout writes events; no ORM compilation on that path)."""
-    if not messages:
-        return
-    table = table_of(model).name  # a mapped class's table name, never input
-    connection = await driver_connection(session)
-    await connection.execute(
+def insert_sql(table: str, first: int = 1) -> str:
+    """`add_many`'s INSERT, its five arrays (`insert_args`) as parameters `$first` to `$first + 4`: a statement that
+    writes more than the outbox can include it and send all of it in one round trip. `table` comes from a mapped
+    class, never from input."""
+    ids, types, keys, names, payloads = (f"${first + i}" for i in range(5))
+    return (
         f"INSERT INTO {table} (id, aggregatetype, aggregateid, type, payload)"  # noqa: S608
         " SELECT m.id, m.aggregatetype, m.aggregateid, m.type, m.payload::jsonb"
-        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])"
-        " AS m(id, aggregatetype, aggregateid, type, payload)",
+        f" FROM unnest({ids}::uuid[], {types}::text[], {keys}::text[], {names}::text[], {payloads}::text[])"
+        " AS m(id, aggregatetype, aggregateid, type, payload)"
+    )
+
+
+def insert_args(messages: Sequence[OutboxMessage]) -> list[list[Any]]:
+    """The five arrays `insert_sql` takes, one element per message."""
+    return [
         [m.id for m in messages],
         [m.aggregatetype for m in messages],
         [m.aggregateid for m in messages],
         [m.type for m in messages],
         [json.dumps(m.payload, separators=(",", ":"), ensure_ascii=False) for m in messages],
-    )
+    ]
+
+
+async def add_many(session: AsyncSession, model: type[OutboxColumns], messages: Sequence[OutboxMessage]) -> None:
+    """Write the messages in the caller's transaction, in one statement: plain SQL on the session's connection
+    (every checkout writes events; no ORM compilation on that path)."""
+    if not messages:
+        return
+    connection = await driver_connection(session)
+    await connection.execute(insert_sql(table_of(model).name), *insert_args(messages))
 
 
 async def prune(session: AsyncSession, model: type[OutboxColumns], older_than: timedelta = OUTBOX_RETENTION) -> int:

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inventory.models import Reservation, ReservationStatus
+from inventory.stock import repository as stock_repository
+from inventory.stock.schemas import StockLevel
 from servicekit.db import driver_connection
 
 # A reservation and its commit happen once per checkout each: plain SQL on the session's connection
@@ -15,9 +17,17 @@ from servicekit.db import driver_connection
 _INSERT_HELD = """
 INSERT INTO reservation (order_id, request_hash, status, expires_at) VALUES ($1, $2, $3, now() + $4::interval)
 ON CONFLICT (order_id) DO NOTHING RETURNING expires_at"""
-_INSERT_LINES = """
-INSERT INTO reservation_line (order_id, book_id, quantity)
-SELECT $1, l.book_id, l.quantity FROM unnest($2::uuid[], $3::int[]) AS l(book_id, quantity)"""
+# The reservation's stock rows locked (`stock.repository.lock`) and its lines written, in one statement. The lines
+# come after the lock: inserting one takes a share lock on its stock row (the foreign key), which two
+# reservations of the same book would each hold while waiting for the other's lock to be released. A line of a
+# book with no stock row is not written; the caller finds the book missing from the levels and rolls back.
+_LOCK_STOCK_AND_INSERT_LINES = f"""
+WITH locked AS ({stock_repository.LOCK_SQL}), line AS (
+  INSERT INTO reservation_line (order_id, book_id, quantity)
+  SELECT $2, l.book_id, l.quantity FROM unnest($3::uuid[], $4::int[]) AS l(book_id, quantity)
+  WHERE l.book_id IN (SELECT book_id FROM locked)
+)
+SELECT book_id, available, reserved FROM locked ORDER BY book_id"""  # noqa: S608 (constants only)
 _LOCK_WITH_LINES = """
 SELECT r.status, l.book_id, l.quantity FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id
 WHERE r.order_id = $1 ORDER BY l.book_id FOR UPDATE OF r"""
@@ -38,9 +48,15 @@ async def insert_held(
     return expires_at
 
 
-async def insert_lines(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]) -> None:
+async def lock_stock_and_insert_lines(
+    session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]
+) -> dict[uuid.UUID, StockLevel]:
+    """Row-lock the lines' stock (as `stock.repository.lock` does) and write the reservation's lines: the locked
+    books' levels (a book inventory does not know is missing, and its line was not written)."""
     connection = await driver_connection(session)
-    await connection.execute(_INSERT_LINES, order_id, [book for book, _ in lines], [quantity for _, quantity in lines])
+    books, quantities = [book for book, _ in lines], [quantity for _, quantity in lines]
+    rows = await connection.fetch(_LOCK_STOCK_AND_INSERT_LINES, sorted(set(books)), order_id, books, quantities)
+    return stock_repository.levels(rows)
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,9 @@ async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seco
         RESERVATIONS.labels("replayed").inc()
         return ReserveResult(ReservationRead.model_validate(existing), created=False)
 
-    # Lines are sorted by book_id, the lock order every stock writer uses.
-    levels = await stock_repository.lock(session, [line.book_id for line in request.items])
+    # Stock rows are locked in book_id order, the lock order every stock writer uses; the lines are written with it.
+    lines = [(line.book_id, line.quantity) for line in request.items]
+    levels = await repository.lock_stock_and_insert_lines(session, request.order_id, lines)
     unknown = [line.book_id for line in request.items if line.book_id not in levels]
     if unknown:
         RESERVATIONS.labels("unknown_book").inc()
@@ -84,7 +85,6 @@ async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seco
         actor=actor,
         order_id=request.order_id,
     )
-    await repository.insert_lines(session, request.order_id, [(line.book_id, line.quantity) for line in request.items])
     RESERVATIONS.labels("created").inc()
     reservation = ReservationRead(
         order_id=request.order_id, status=ReservationStatus.HELD, items=request.items, expires_at=expires_at

@@ -8,9 +8,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.models import Stock
+from inventory.models import Outbox, Stock
 from inventory.stock.schemas import StockLevel
 from servicekit.db import driver_connection
+from servicekit.orm import table_of
+from servicekit.outbox import OutboxMessage
+from servicekit.outbox import insert_args as outbox_args
+from servicekit.outbox import insert_sql as outbox_sql
 
 # The public stock reads (one book, or the catalog's badges) run one statement on a plain connection, without
 # an ORM session or a transaction: one round trip each.
@@ -45,13 +49,17 @@ async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uui
     Every writer locks stock rows through here, in the same order, so concurrent transactions
     touching overlapping books queue up instead of deadlocking."""
     connection = await driver_connection(session)
-    rows = await connection.fetch(_LOCK, sorted(set(book_ids)))
+    return levels(await connection.fetch(LOCK_SQL, sorted(set(book_ids))))
+
+
+def levels(rows: Iterable[asyncpg.Record]) -> dict[uuid.UUID, StockLevel]:
+    """`lock`'s answer from rows of `LOCK_SQL`."""
     return {row["book_id"]: StockLevel(available=row["available"], reserved=row["reserved"]) for row in rows}
 
 
 # Every reservation, commit, release and expiry writes here: plain SQL on the session's connection
 # (servicekit.db.driver_connection), all of a transaction's books in one statement.
-_LOCK = "SELECT book_id, available, reserved FROM stock WHERE book_id = ANY($1::uuid[]) ORDER BY book_id FOR UPDATE"
+LOCK_SQL = "SELECT book_id, available, reserved FROM stock WHERE book_id = ANY($1::uuid[]) ORDER BY book_id FOR UPDATE"
 _SHIFT = """
 UPDATE stock SET available = stock.available + s.available, reserved = stock.reserved + s.reserved, updated_at = now()
 FROM unnest($1::uuid[], $2::int[], $3::int[]) AS s(book_id, available, reserved)
@@ -60,6 +68,21 @@ _MOVEMENTS = """
 INSERT INTO stock_movement (id, book_id, delta, reason, actor, order_id, note, created_at)
 SELECT m.id, m.book_id, m.delta, $4, $5, $6, $7, $8
 FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS m(id, book_id, delta)"""
+
+# `move`: the shift, its movements and their outbox events in one statement (the rows are locked, so the fewer
+# round trips before COMMIT, the shorter other writers of the same books wait). PostgreSQL runs every
+# data-modifying WITH query to completion, whether or not the statement reads its output.
+_MOVE = f"""
+WITH shifted AS (
+  UPDATE stock SET available = stock.available + s.available, reserved = stock.reserved + s.reserved, updated_at = now()
+  FROM unnest($1::uuid[], $2::int[], $3::int[]) AS s(book_id, available, reserved)
+  WHERE stock.book_id = s.book_id
+), moved AS (
+  INSERT INTO stock_movement (id, book_id, delta, reason, actor, order_id, note, created_at)
+  SELECT m.id, m.book_id, m.delta, $7, $8, $9, $10, $11
+  FROM unnest($4::uuid[], $5::uuid[], $6::int[]) AS m(id, book_id, delta)
+)
+{outbox_sql(table_of(Outbox).name, first=12)}"""  # noqa: S608 (constants only)
 
 
 @dataclass(frozen=True)
@@ -75,14 +98,41 @@ async def shift_many(session: AsyncSession, shifts: Sequence[Shift]) -> None:
     """Move units between available and reserved (or in or out) for several books: a reservation, release,
     expiry or commit. The caller has locked the rows (`lock`). Shifts of the same book add up (an UPDATE
     joined to two rows of one book would apply only one of them)."""
+    books, available, reserved = _totals(shifts)
+    if books:
+        connection = await driver_connection(session)
+        await connection.execute(_SHIFT, books, available, reserved)
+
+
+def _totals(shifts: Sequence[Shift]) -> tuple[list[uuid.UUID], list[int], list[int]]:
+    """Shifts of the same book added up (an UPDATE joined to two rows of one book would apply only one of them),
+    as the three arrays of `_SHIFT` in book order."""
     totals: dict[uuid.UUID, tuple[int, int]] = {}
     for s in shifts:
         available, reserved = totals.get(s.book_id, (0, 0))
         totals[s.book_id] = (available + s.available, reserved + s.reserved)
-    if totals:
-        books = sorted(totals)
-        connection = await driver_connection(session)
-        await connection.execute(_SHIFT, books, [totals[b][0] for b in books], [totals[b][1] for b in books])
+    books = sorted(totals)
+    return books, [totals[b][0] for b in books], [totals[b][1] for b in books]
+
+
+async def move(
+    session: AsyncSession,
+    shifts: Sequence[Shift],
+    movements: Sequence[tuple[uuid.UUID, uuid.UUID, int]],
+    events: Sequence[OutboxMessage],
+    *,
+    reason: str,
+    actor: str,
+    order_id: uuid.UUID | None,
+    created_at: datetime,
+) -> None:
+    """`shift_many`, `insert_movements` and the events' outbox rows, in one statement. The caller has locked the
+    rows (`lock`)."""
+    ids, books, deltas = (list(column) for column in zip(*movements, strict=True)) if movements else ([], [], [])
+    connection = await driver_connection(session)
+    await connection.execute(
+        _MOVE, *_totals(shifts), ids, books, deltas, reason, actor, order_id, None, created_at, *outbox_args(events)
+    )
 
 
 async def change(session: AsyncSession, book_id: uuid.UUID, *, available_delta: int) -> Stock:

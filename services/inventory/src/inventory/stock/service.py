@@ -58,15 +58,25 @@ async def move(
     order_id: uuid.UUID | None = None,
 ) -> None:
     """Apply `shifts` to rows locked with `repository.lock` (whose `levels` follow along, so shifts of one book
-    chain), and record a movement and event for each change of `available`."""
+    chain), and record a movement and event for each change of `available`: one statement for all of it."""
     changes = []
     for shift in shifts:
         previous = levels[shift.book_id].available
         levels[shift.book_id].available = previous + shift.available
         if shift.available:
             changes.append(LevelChange(shift.book_id, previous, previous + shift.available))
-    await repository.shift_many(session, shifts)
-    await record_changes(session, changes, reason=reason, actor=actor, order_id=order_id)
+    occurred_at = datetime.now(UTC)
+    events = _events(changes, reason=reason, order_id=order_id, occurred_at=occurred_at)
+    await repository.move(
+        session,
+        shifts,
+        _movements(events),
+        _messages(events),
+        reason=reason,
+        actor=actor,
+        order_id=order_id,
+        created_at=occurred_at,
+    )
 
 
 async def record_changes(
@@ -83,7 +93,24 @@ async def record_changes(
     if not changes:
         return []
     occurred_at = datetime.now(UTC)
-    events = [
+    events = _events(changes, reason=reason, order_id=order_id, occurred_at=occurred_at)
+    await repository.insert_movements(
+        session,
+        _movements(events),
+        reason=reason,
+        actor=actor,
+        order_id=order_id,
+        note=note,
+        created_at=occurred_at,
+    )
+    await outbox.add_many(session, _messages(events))
+    return events
+
+
+def _events(
+    changes: Sequence[LevelChange], *, reason: StockChangeReason, order_id: uuid.UUID | None, occurred_at: datetime
+) -> list[InventoryUpdated]:
+    return [
         InventoryUpdated(
             event_id=uuid.uuid4(),
             book_id=change.book_id,
@@ -96,26 +123,21 @@ async def record_changes(
         )
         for change in changes
     ]
-    await repository.insert_movements(
-        session,
-        [(event.event_id, event.book_id, event.delta) for event in events],
-        reason=reason,
-        actor=actor,
-        order_id=order_id,
-        note=note,
-        created_at=occurred_at,
-    )
-    await outbox.add_many(
-        session,
-        [
-            OutboxMessage(
-                id=event.event_id,
-                aggregatetype=AGGREGATE_TYPE,
-                aggregateid=str(event.book_id),
-                type=EVENT_TYPE,
-                payload=event.model_dump(mode="json"),
-            )
-            for event in events
-        ],
-    )
-    return events
+
+
+def _movements(events: Sequence[InventoryUpdated]) -> list[tuple[uuid.UUID, uuid.UUID, int]]:
+    """A stock_movement row per event, with the event's id."""
+    return [(event.event_id, event.book_id, event.delta) for event in events]
+
+
+def _messages(events: Sequence[InventoryUpdated]) -> list[OutboxMessage]:
+    return [
+        OutboxMessage(
+            id=event.event_id,
+            aggregatetype=AGGREGATE_TYPE,
+            aggregateid=str(event.book_id),
+            type=EVENT_TYPE,
+            payload=event.model_dump(mode="json"),
+        )
+        for event in events
+    ]
