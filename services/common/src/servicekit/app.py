@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 
 from servicekit.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
 from servicekit.auth.tokens import TokenValidator
@@ -22,6 +23,8 @@ from servicekit.redis import redis_client
 from servicekit.settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def create_service_app(
     Tests pass a `jwks_fetcher` that serves their own signing key."""
     # Each uvicorn worker process builds its own app, so it configures its own JSON logging.
     configure_logging(settings.log_level)
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     app = FastAPI(
         title=service.title,
         version="0.1.0",
@@ -115,6 +119,9 @@ def create_service_app(
         docs_url=f"{service.api_prefix}/docs",
         openapi_url=f"{service.api_prefix}/openapi.json",
         redoc_url=None,
+        # FastAPI's own OpenTelemetry hooks ask the global providers whether anything is configured, on every
+        # request (environment lookups included); traces come from `configure_tracing` when an endpoint is set.
+        telemetry=None if endpoint else _NO_TELEMETRY,
     )
     app.state.settings = settings
     register_error_handlers(app)
@@ -135,7 +142,7 @@ def create_service_app(
     )
     for router in routers:
         app.include_router(router)
-    if endpoint := os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    if endpoint:
         # Imported only then: OpenTelemetry's SDK costs memory and start-up time in every worker.
         from servicekit.tracing import configure_tracing
 
