@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.telemetry import TelemetryConfig
+from starlette.types import ASGIApp
 
 from servicekit.auth.jwks import JwksCache, JwksFetcher, http_jwks_fetcher
 from servicekit.auth.tokens import TokenValidator
@@ -104,10 +105,12 @@ def create_service_app(
     *,
     lifespan: Lifespan | None = None,
     jwks_fetcher: JwksFetcher | None = None,
+    inner_middleware: Sequence[Callable[[ASGIApp], ASGIApp]] = (),
 ) -> FastAPI:
     """A service's app: its routes under the API prefix (docs too), error rendering, CORS for the storefront,
     trace ids + access log + latency histogram, and the shared lifespan around the service's own `lifespan`.
-    Tests pass a `jwks_fetcher` that serves their own signing key."""
+    `inner_middleware` runs inside all of that, just before the routes (first listed outermost). Tests pass a
+    `jwks_fetcher` that serves their own signing key."""
     # Each uvicorn worker process builds its own app, so it configures its own JSON logging.
     configure_logging(settings.log_level)
     endpoint = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -125,6 +128,8 @@ def create_service_app(
     )
     app.state.settings = settings
     register_error_handlers(app)
+    for middleware in reversed(inner_middleware):
+        app.add_middleware(middleware)  # type: ignore[arg-type]
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -40,6 +40,9 @@ class Settings(ServiceSettings):
     recovery_interval_seconds: float = Field(default=30.0, gt=0)
     # How long a duplicate request waits for the first one with the same Idempotency-Key to finish.
     idempotency_wait_seconds: float = Field(default=5.0, gt=0, le=30)
+    # The catalog's list and search pages answered without FastAPI's routing when their parameters are plainly
+    # valid (ecom.catalog.fast); off, every request takes the routes (tests compare the two).
+    fast_catalog: bool = True
     # Test hook: raise after the stock is reserved and before the order is stored (crash injection).
     fault_after_reservation: bool = False
 

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ecom.admin.router import router as admin_router
 from ecom.cart.guest import GuestCarts
 from ecom.cart.router import router as cart_router
+from ecom.catalog.fast import FastCatalogReads
 from ecom.catalog.router import router as catalog_router
 from ecom.checkout.router import router as checkout_router
 from ecom.checkout.service import run_recovery_loop
@@ -76,4 +77,5 @@ def create_app(
         (catalog_router, csrf_router, cart_router, checkout_router, orders_router, admin_router, health_router),
         lifespan=lifespan,
         jwks_fetcher=jwks_fetcher,
+        inner_middleware=(FastCatalogReads,),
     )
