@@ -118,6 +118,9 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    # httpx logs every request it sends at INFO; the service it calls logs it under the same trace id (ecom sends
+    # its X-Request-Id to inventory), and each line here was a write of its own (not an access line, so unbatched).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # RequestContextMiddleware logs every request with its trace id; uvicorn's access line would repeat it.
     access = logging.getLogger("uvicorn.access")
     access.handlers.clear()

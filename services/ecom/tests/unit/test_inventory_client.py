@@ -11,6 +11,7 @@ import pytest
 
 from ecom.clients.inventory import InsufficientStock, InventoryClient, InventoryUnavailable, ShortLine
 from ecom.clients.service_token import TokenUnavailable
+from servicekit.logs import trace_id_var
 
 BASE_URL = "http://inventory.test/"
 RESERVATIONS = "http://inventory.test/inven/reservations"
@@ -91,6 +92,16 @@ class TestReserve:
             "order_id": str(ORDER),
             "items": [{"book_id": str(BOOK_A), "quantity": 2}, {"book_id": str(BOOK_B), "quantity": 1}],
         }
+
+    async def test_request_carries_the_callers_trace_id(self) -> None:
+        inventory = Inventory(reservation(ORDER))
+        token = trace_id_var.set("checkout-trace-1")
+        try:
+            await client(inventory).reserve(ORDER, LINES)
+        finally:
+            trace_id_var.reset(token)
+        await client(inventory).reserve(ORDER, LINES)
+        assert [r.headers.get("x-request-id") for r in inventory.requests] == ["checkout-trace-1", None]
 
     async def test_insufficient_stock_names_every_short_line(self) -> None:
         lines = [

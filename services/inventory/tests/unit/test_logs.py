@@ -179,3 +179,14 @@ def test_closing_while_the_flusher_is_between_waits_ends_its_thread() -> None:
         handler.close()
         handlers.append(handler)
     assert _eventually(lambda: all(h._flusher is None or not h._flusher.is_alive() for h in handlers))
+
+
+def test_the_http_clients_request_lines_are_left_out_but_its_warnings_kept() -> None:
+    """httpx logs every request it sends at INFO; the service called logs it, under the same trace id."""
+    script = (
+        "import logging; from servicekit.logs import configure_logging; configure_logging();"
+        "logging.getLogger('httpx').info('HTTP Request: POST http://inventory/ \"HTTP/1.1 201 Created\"');"
+        "logging.getLogger('httpx').warning('something the client had to say')"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert [json.loads(line)["message"] for line in out.splitlines()] == ["something the client had to say"]

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from ecom.clients.service_token import TokenSource, TokenUnavailable
+from servicekit.logs import trace_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,10 @@ class InventoryClient:
         while True:
             try:
                 token = await self._tokens.get()
-                response = await self._http.request(
-                    method, f"{self._base}{path}", json=json, headers={"Authorization": f"Bearer {token}"}
-                )
+                headers = {"Authorization": f"Bearer {token}"}
+                if (trace_id := trace_id_var.get()) is not None:
+                    headers["X-Request-Id"] = trace_id  # inventory logs the call under the checkout's trace id
+                response = await self._http.request(method, f"{self._base}{path}", json=json, headers=headers)
             except _BROKEN_CONNECTION as exc:
                 if resent:
                     raise InventoryUnavailable(repr(exc)) from exc
