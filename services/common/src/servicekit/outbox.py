@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,12 +59,16 @@ def insert_args(messages: Sequence[OutboxMessage]) -> list[list[Any]]:
 
 
 async def add_many(session: AsyncSession, model: type[OutboxColumns], messages: Sequence[OutboxMessage]) -> None:
-    """Write the messages in the caller's transaction, in one statement: plain SQL on the session's connection
+    """Write the messages in the session's transaction, in one statement: plain SQL on the session's connection
     (every checkout writes events; no ORM compilation on that path)."""
-    if not messages:
-        return
-    connection = await driver_connection(session)
-    await connection.execute(insert_sql(table_of(model).name), *insert_args(messages))
+    if messages:
+        await write(await driver_connection(session), model, messages)
+
+
+async def write(connection: asyncpg.Connection, model: type[OutboxColumns], messages: Sequence[OutboxMessage]) -> None:
+    """`add_many` on a connection inside the caller's transaction (a path that has no ORM session)."""
+    if messages:
+        await connection.execute(insert_sql(table_of(model).name), *insert_args(messages))
 
 
 async def prune(session: AsyncSession, model: type[OutboxColumns], older_than: timedelta = OUTBOX_RETENTION) -> int:

@@ -26,7 +26,7 @@ from ecom.orders.exceptions import InventoryDown
 from ecom.orders.schemas import OrderRead
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
-from servicekit.db import driver_connection, plain_connection
+from servicekit.db import plain_connection
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ async def checkout(
     try:
         if settings.fault_after_reservation:
             raise InjectedFault("fault injected after the reservation")
-        order = await _store(sessionmaker, customer, order_id, cart, lines, settings.currency)
+        order = await _store(pool, customer, order_id, cart, lines, settings.currency)
     except BaseException:
         logger.exception(
             "checkout failed after the stock was reserved; releasing it", extra={"order_id": str(order_id)}
@@ -153,21 +153,21 @@ def _translate(exc: BaseException, lines: list[Line]) -> BaseException:
 
 
 async def _store(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    pool: asyncpg.Pool,
     customer: Principal,
     order_id: uuid.UUID,
     cart: uuid.UUID,
     lines: list[Line],
     currency: str,
 ) -> OrderRead:
-    """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction."""
-    async with sessionmaker() as session, session.begin():
-        connection = await driver_connection(session)
+    """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction, on a plain
+    connection (every statement of it is plain SQL)."""
+    async with plain_connection(pool) as connection, connection.transaction():
         if not await repository.complete(connection, order_id):
             raise RuntimeError("the checkout claim was given up by the recovery sweep")
         await carts.lock_cart(connection, cart)
         order = await orders.insert(
-            session,
+            connection,
             order_id=order_id,
             user_id=customer.subject,
             username=customer.username,
@@ -175,7 +175,7 @@ async def _store(
             currency=currency,
             lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
         )
-        await add_order_event(session, ORDER_CREATED, order)
+        await add_order_event(connection, ORDER_CREATED, order)
         await carts.remove_lines(connection, cart, {line.book_id: line.quantity for line in lines})
         return OrderRead.from_order(order)
 

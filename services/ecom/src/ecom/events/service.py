@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from ecom.events.schemas import ORDER_CANCELLED, ORDER_CREATED, order_cancelled, order_created
 from ecom.models import CustomerOrder
@@ -10,11 +10,11 @@ from servicekit.outbox import OutboxMessage
 PAYLOADS = {ORDER_CREATED: order_created, ORDER_CANCELLED: order_cancelled}
 
 
-async def add_order_event(session: AsyncSession, event_type: str, order: CustomerOrder) -> None:
-    """Write an order.* event for the order in the caller's transaction (published once that commits)."""
+async def add_order_event(connection: asyncpg.Connection, event_type: str, order: CustomerOrder) -> None:
+    """Write an order.* event for the order in the transaction of `connection` (published once that commits)."""
     event_id = uuid.uuid4()
     await outbox.add(
-        session,
+        connection,
         OutboxMessage(
             id=event_id,
             aggregatetype="order",

@@ -2,15 +2,15 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
+import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ecom.models import CustomerOrder, OrderItem, OrderStatus
-from servicekit.db import driver_connection
 
-# Every checkout stores its order: one plain SQL statement on the session's asyncpg connection
-# (servicekit.db.driver_connection) writes the order and its items and returns the server-set times.
+# Every checkout stores its order: one plain SQL statement on the checkout transaction's asyncpg connection
+# (servicekit.db.plain_connection) writes the order and its items and returns the server-set times.
 _INSERT = """
 WITH placed AS (
   INSERT INTO customer_order (id, user_id, username, email, status, total, currency)
@@ -24,7 +24,7 @@ SELECT created_at, updated_at FROM placed"""
 
 
 async def insert(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     *,
     order_id: uuid.UUID,
     user_id: str,
@@ -33,10 +33,9 @@ async def insert(
     email: str | None = None,
     lines: list[tuple[uuid.UUID, str, Decimal, int]],
 ) -> CustomerOrder:
-    """Write the new order with its items; returns it as an ORM object that is not in the session (for its event
-    and the answer; items ordered by title, as `get` loads them)."""
+    """Write the new order with its items on `connection`, in its transaction; returns it as an ORM object that is
+    in no session (for its event and the answer; items ordered by title, as `get` loads them)."""
     total = sum((price * quantity for _, _, price, quantity in lines), Decimal("0.00"))
-    connection = await driver_connection(session)
     row = await connection.fetchrow(
         _INSERT,
         order_id,

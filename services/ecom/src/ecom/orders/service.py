@@ -11,6 +11,7 @@ from ecom.models import CustomerOrder, OrderStatus
 from ecom.orders import repository
 from ecom.orders.exceptions import InventoryDown, OrderNotCancellable, OrderNotFound
 from ecom.orders.schemas import AdminOrderPage, AdminOrderRead, OrderPage, OrderRead
+from servicekit.db import driver_connection
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,6 @@ async def cancel(session: AsyncSession, inventory: InventoryClient, user_id: str
     await repository.mark_cancelled(session, order_id, now)
     order = await repository.get(session, order_id)
     assert order is not None
-    await add_order_event(session, ORDER_CANCELLED, order)
+    await add_order_event(await driver_connection(session), ORDER_CANCELLED, order)
     logger.info("order cancelled", extra={"order_id": str(order_id)})
     return order

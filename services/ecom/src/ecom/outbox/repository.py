@@ -1,3 +1,4 @@
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.models import Outbox
@@ -5,9 +6,10 @@ from servicekit import outbox
 from servicekit.outbox import OutboxMessage
 
 
-async def add(session: AsyncSession, message: OutboxMessage) -> None:
-    """Debezium's outbox router publishes the row to the topic named by `type`, keyed by the aggregate id."""
-    await outbox.add(session, Outbox, message)
+async def add(connection: asyncpg.Connection, message: OutboxMessage) -> None:
+    """Debezium's outbox router publishes the row to the topic named by `type`, keyed by the aggregate id. Written
+    on `connection`, in its transaction."""
+    await outbox.write(connection, Outbox, [message])
 
 
 async def prune(session: AsyncSession) -> int:
