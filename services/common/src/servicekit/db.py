@@ -189,6 +189,17 @@ async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
 ReaderDep = Annotated[asyncpg.Connection, Depends(get_reader, scope="function")]
 
 
+async def get_transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """One transaction per request on a plain connection, for routes whose statements are all plain SQL: committed
+    when the route returns, rolled back when it raises (as `get_session`), without an ORM session around it."""
+    async with plain_connection(request.app.state.plain_pool) as connection, connection.transaction():
+        yield connection
+
+
+# scope="function", as SessionDep: the commit comes before the response, so a failed commit never follows a 2xx.
+TransactionDep = Annotated[asyncpg.Connection, Depends(get_transaction, scope="function")]
+
+
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under `session`, inside the session's transaction: hot-path writes run plain SQL on
     it (asyncpg prepares and caches each statement; no ORM compilation or identity map) and still commit or roll

@@ -1,15 +1,28 @@
-"""servicekit's pools on a real PostgreSQL: a connection that died while idle in the pool is replaced at checkout."""
+"""servicekit's pools on a real PostgreSQL: a connection that died while idle in the pool is replaced at checkout;
+plain connections wait for one another; a TransactionDep route commits or rolls back."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 
+import asyncpg
 import pytest
+from factories import isbn13
+from fastapi import FastAPI, HTTPException
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from servicekit.db import create_engine, create_plain_pool, ping_when_idle, plain_connection, to_asyncpg_url
+from servicekit.db import (
+    TransactionDep,
+    create_engine,
+    create_plain_pool,
+    ping_when_idle,
+    plain_connection,
+    to_asyncpg_url,
+)
 
 from .conftest import ENV
 
@@ -102,3 +115,42 @@ def _url() -> str:
     url = ENV["ECOM_TEST_DATABASE_URL"]
     assert url is not None
     return url
+
+
+class TestTransactionDep:
+    """`TransactionDep`: a route's statements commit when it returns and roll back when it raises."""
+
+    @staticmethod
+    def app(pool: asyncpg.Pool) -> FastAPI:
+        app = FastAPI()
+        app.state.plain_pool = pool
+
+        @app.post("/genre/{genre}")
+        async def write(genre: str, connection: TransactionDep, fail: bool = False) -> dict[str, str]:
+            await connection.execute(
+                "INSERT INTO book (id, title, author, isbn13, genre, published_year, price, description)"
+                " VALUES ($1, 'Probe', 'Probe', $2, $3, 2000, 1, '')",
+                uuid.uuid4(),
+                isbn13(),
+                genre,
+            )
+            if fail:
+                raise HTTPException(status_code=409, detail="changed my mind")
+            return {"genre": genre}
+
+        return app
+
+    async def test_commits_when_the_route_returns_and_rolls_back_when_it_raises(self) -> None:
+        pool = await create_plain_pool(_url(), size=2)
+        kept, dropped = f"T-{uuid.uuid4().hex[:10]}", f"T-{uuid.uuid4().hex[:10]}"
+        try:
+            transport = ASGITransport(self.app(pool))
+            async with AsyncClient(transport=transport, base_url="http://test") as client:
+                assert (await client.post(f"/genre/{kept}")).status_code == 200
+                assert (await client.post(f"/genre/{dropped}", params={"fail": True})).status_code == 409
+            async with plain_connection(pool) as connection:
+                count = "SELECT count(*) FROM book WHERE genre = $1"
+                assert (await connection.fetchval(count, kept), await connection.fetchval(count, dropped)) == (1, 0)
+                await connection.execute("DELETE FROM book WHERE genre = $1", kept)
+        finally:
+            await pool.close()

@@ -10,7 +10,7 @@ from ecom.config import API_PREFIX, SettingsDep
 from ecom.csrf.dependencies import GuestId, clear_guest_cookie, ensure_guest_id, require_csrf
 from ecom.ratelimit import rate_limit
 from servicekit.auth.dependencies import CurrentPrincipal
-from servicekit.db import ReaderDep, SessionDep
+from servicekit.db import ReaderDep, TransactionDep
 from servicekit.errors import error_responses
 
 router = APIRouter(
@@ -36,7 +36,7 @@ async def add_to_cart(
     body: CartAdd,
     request: Request,
     response: Response,
-    session: SessionDep,
+    connection: TransactionDep,
     guests: GuestCartsDep,
     owner: Owner,
     settings: SettingsDep,
@@ -44,7 +44,7 @@ async def add_to_cart(
     """Add copies of a book; quantities of the same book add up (at most 99)."""
     _refresh_guest(request, response, settings, owner)
     return await service.add_item(
-        session, guests, owner, body.book_id, body.quantity, max_lines=settings.max_cart_lines
+        connection, guests, owner, body.book_id, body.quantity, max_lines=settings.max_cart_lines
     )
 
 
@@ -54,33 +54,35 @@ async def change_quantity(
     body: CartQuantity,
     request: Request,
     response: Response,
-    session: SessionDep,
+    connection: TransactionDep,
     guests: GuestCartsDep,
     owner: Owner,
     settings: SettingsDep,
 ) -> CartRead:
     """Set how many copies of a book in the cart to buy."""
     _refresh_guest(request, response, settings, owner)
-    return await service.set_quantity(session, guests, owner, book_id, body.quantity)
+    return await service.set_quantity(connection, guests, owner, book_id, body.quantity)
 
 
 @router.delete("/items/{book_id}", response_model=CartRead, responses=MUTATION_ERRORS)
-async def remove_from_cart(book_id: uuid.UUID, session: SessionDep, guests: GuestCartsDep, owner: Owner) -> CartRead:
+async def remove_from_cart(
+    book_id: uuid.UUID, connection: TransactionDep, guests: GuestCartsDep, owner: Owner
+) -> CartRead:
     """Remove a book from the cart."""
-    return await service.remove_item(session, guests, owner, book_id)
+    return await service.remove_item(connection, guests, owner, book_id)
 
 
 @router.post("/merge", response_model=CartRead, responses=MUTATION_ERRORS)
 async def merge_guest_cart(
     response: Response,
-    session: SessionDep,
+    connection: TransactionDep,
     guests: GuestCartsDep,
     principal: CurrentPrincipal,
     guest: GuestId,
     settings: SettingsDep,
 ) -> CartRead:
     """After login: move the guest cart (cookie) into the user's cart and delete the guest cart."""
-    cart = await service.merge(session, guests, principal.subject, guest)
+    cart = await service.merge(connection, guests, principal.subject, guest)
     if guest is not None:
         clear_guest_cookie(response, secure=settings.cookie_secure)
     return cart

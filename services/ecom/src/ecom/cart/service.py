@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecom.cart import repository
 from ecom.cart.exceptions import CartFull, NotInCart, QuantityLimit
@@ -14,7 +13,6 @@ from ecom.cart.guest import GuestCarts
 from ecom.cart.schemas import MAX_QUANTITY, CartLine, CartRead
 from ecom.catalog.exceptions import BookNotFound
 from ecom.catalog.schemas import cover_url
-from servicekit.db import driver_connection
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +58,15 @@ async def get_cart(connection: asyncpg.Connection, guests: GuestCarts, owner: Ca
 
 
 async def add_item(
-    session: AsyncSession, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID, quantity: int, *, max_lines: int
+    connection: asyncpg.Connection,
+    guests: GuestCarts,
+    owner: CartOwner,
+    book_id: uuid.UUID,
+    quantity: int,
+    *,
+    max_lines: int,
 ) -> CartRead:
     """Add copies of an active book (quantities add up, at most 99 per line)."""
-    connection = await driver_connection(session)
     if not await repository.on_sale(connection, book_id):
         raise BookNotFound(book_id)
     if owner.user_id is not None:
@@ -85,10 +88,9 @@ async def add_item(
 
 
 async def set_quantity(
-    session: AsyncSession, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID, quantity: int
+    connection: asyncpg.Connection, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID, quantity: int
 ) -> CartRead:
     """Change the number of copies of a book already in the cart."""
-    connection = await driver_connection(session)
     if owner.user_id is not None:
         # A cart opened here for a customer who had none is rolled back with the 404.
         cart = await repository.open_cart(connection, owner.user_id)
@@ -101,9 +103,10 @@ async def set_quantity(
     return await get_cart(connection, guests, owner)
 
 
-async def remove_item(session: AsyncSession, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID) -> CartRead:
+async def remove_item(
+    connection: asyncpg.Connection, guests: GuestCarts, owner: CartOwner, book_id: uuid.UUID
+) -> CartRead:
     """Take a book out of the cart."""
-    connection = await driver_connection(session)
     if owner.user_id is not None:
         cart = await repository.find_cart(connection, owner.user_id)
         if cart is None or not await repository.remove(connection, cart, book_id):
@@ -113,11 +116,10 @@ async def remove_item(session: AsyncSession, guests: GuestCarts, owner: CartOwne
     return await get_cart(connection, guests, owner)
 
 
-async def merge(session: AsyncSession, guests: GuestCarts, user_id: str, guest: str | None) -> CartRead:
+async def merge(connection: asyncpg.Connection, guests: GuestCarts, user_id: str, guest: str | None) -> CartRead:
     """Move a guest cart into the user's cart: quantities add up (capped at 99); removed books are dropped."""
     taken = await guests.take(guest) if guest else {}
     try:
-        connection = await driver_connection(session)
         if taken:
             cart = await repository.open_cart(connection, user_id)
             current = await repository.items(connection, cart)
