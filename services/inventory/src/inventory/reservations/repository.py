@@ -3,11 +3,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from inventory.models import Reservation, ReservationStatus
+from inventory.reservations.schemas import ReservationLine, ReservationRead
 from inventory.stock import repository as stock_repository
 from inventory.stock.schemas import StockLevel
 from servicekit.db import driver_connection
@@ -28,6 +30,9 @@ WITH locked AS ({stock_repository.LOCK_SQL}), line AS (
   WHERE l.book_id IN (SELECT book_id FROM locked)
 )
 SELECT book_id, available, reserved FROM locked ORDER BY book_id"""  # noqa: S608 (constants only)
+_READ = """
+SELECT r.request_hash, r.status, r.expires_at, l.book_id, l.quantity
+FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id WHERE r.order_id = $1 ORDER BY l.book_id"""
 _LOCK_WITH_LINES = """
 SELECT r.status, l.book_id, l.quantity FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id
 WHERE r.order_id = $1 ORDER BY l.book_id FOR UPDATE OF r"""
@@ -35,13 +40,12 @@ _SET_STATUS = "UPDATE reservation SET status = $2, updated_at = now() WHERE orde
 
 
 async def insert_held(
-    session: AsyncSession, *, order_id: uuid.UUID, request_hash: str, ttl: timedelta
+    connection: asyncpg.Connection, *, order_id: uuid.UUID, request_hash: str, ttl: timedelta
 ) -> datetime | None:
     """Insert a held reservation; None if the order already has one.
 
     The primary key makes a concurrent insert of the same order wait for ours to commit (then it
     does nothing and reads our row) or roll back (then it proceeds): one decrement either way."""
-    connection = await driver_connection(session)
     expires_at: datetime | None = await connection.fetchval(
         _INSERT_HELD, order_id, request_hash, ReservationStatus.HELD.value, ttl
     )
@@ -49,14 +53,26 @@ async def insert_held(
 
 
 async def lock_stock_and_insert_lines(
-    session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]
+    connection: asyncpg.Connection, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]
 ) -> dict[uuid.UUID, StockLevel]:
     """Row-lock the lines' stock (as `stock.repository.lock` does) and write the reservation's lines: the locked
     books' levels (a book inventory does not know is missing, and its line was not written)."""
-    connection = await driver_connection(session)
     books, quantities = [book for book, _ in lines], [quantity for _, quantity in lines]
     rows = await connection.fetch(_LOCK_STOCK_AND_INSERT_LINES, sorted(set(books)), order_id, books, quantities)
     return stock_repository.levels(rows)
+
+
+async def read(connection: asyncpg.Connection, order_id: uuid.UUID) -> tuple[str, ReservationRead] | None:
+    """A reservation's request hash and its API view, lines in book order as `get` loads them (None if none)."""
+    rows = await connection.fetch(_READ, order_id)
+    if not rows:
+        return None
+    first = rows[0]
+    items = [ReservationLine(book_id=row["book_id"], quantity=row["quantity"]) for row in rows]
+    reservation = ReservationRead(
+        order_id=order_id, status=first["status"], items=items, expires_at=first["expires_at"]
+    )
+    return first["request_hash"], reservation
 
 
 @dataclass(frozen=True)

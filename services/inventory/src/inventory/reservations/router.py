@@ -8,7 +8,7 @@ from inventory.ratelimit import rate_limit
 from inventory.reservations import service
 from inventory.reservations.schemas import ReservationCreate, ReservationRead
 from inventory.stock.schemas import StockConflictResponse
-from servicekit.db import SessionDep
+from servicekit.db import SessionDep, TransactionDep
 from servicekit.errors import error_responses
 
 router = APIRouter(
@@ -30,10 +30,14 @@ router = APIRouter(
     },
 )
 async def create_reservation(
-    body: ReservationCreate, session: SessionDep, client: ReservingClient, response: Response, settings: SettingsDep
+    body: ReservationCreate,
+    connection: TransactionDep,
+    client: ReservingClient,
+    response: Response,
+    settings: SettingsDep,
 ) -> ReservationRead:
     """Reserve every line of an order atomically (ecom service account only); idempotent per order_id."""
-    result = await service.reserve(session, body, ttl_seconds=settings.reservation_ttl_seconds, actor=client.actor)
+    result = await service.reserve(connection, body, ttl_seconds=settings.reservation_ttl_seconds, actor=client.actor)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return result.reservation

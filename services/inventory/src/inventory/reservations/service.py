@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.events import repository as processed_events
@@ -23,6 +24,7 @@ from inventory.stock import service as stock_service
 from inventory.stock.exceptions import BookNotFound, InsufficientStock
 from inventory.stock.repository import Shift
 from inventory.stock.schemas import ShortLine, StockChangeReason
+from servicekit.db import driver_connection
 
 EXPIRY_ACTOR = "system:expiry"
 
@@ -46,24 +48,28 @@ class CommitOutcome(StrEnum):
     COMMITTED_AFTER_EXPIRY = "committed_after_expiry"
 
 
-async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seconds: int, actor: str) -> ReserveResult:
-    """Hold every line's quantity or none of them; a replay of the same order returns the first result."""
+async def reserve(
+    connection: asyncpg.Connection, request: ReservationCreate, *, ttl_seconds: int, actor: str
+) -> ReserveResult:
+    """Hold every line's quantity or none of them; a replay of the same order returns the first result. Every
+    statement runs on `connection`, in the request's transaction."""
     request_hash = request.request_hash()
     expires_at = await repository.insert_held(
-        session, order_id=request.order_id, request_hash=request_hash, ttl=timedelta(seconds=ttl_seconds)
+        connection, order_id=request.order_id, request_hash=request_hash, ttl=timedelta(seconds=ttl_seconds)
     )
     if expires_at is None:
-        existing = await repository.get(session, request.order_id)
+        existing = await repository.read(connection, request.order_id)
         assert existing is not None  # reservations are never deleted
-        if existing.request_hash != request_hash:
+        existing_hash, reservation = existing
+        if existing_hash != request_hash:
             RESERVATIONS.labels("conflict").inc()
             raise ReservationConflict(request.order_id)
         RESERVATIONS.labels("replayed").inc()
-        return ReserveResult(ReservationRead.model_validate(existing), created=False)
+        return ReserveResult(reservation, created=False)
 
     # Stock rows are locked in book_id order, the lock order every stock writer uses; the lines are written with it.
     lines = [(line.book_id, line.quantity) for line in request.items]
-    levels = await repository.lock_stock_and_insert_lines(session, request.order_id, lines)
+    levels = await repository.lock_stock_and_insert_lines(connection, request.order_id, lines)
     unknown = [line.book_id for line in request.items if line.book_id not in levels]
     if unknown:
         RESERVATIONS.labels("unknown_book").inc()
@@ -78,7 +84,7 @@ async def reserve(session: AsyncSession, request: ReservationCreate, *, ttl_seco
         raise InsufficientStock(short)
 
     await stock_service.move(
-        session,
+        connection,
         levels,
         [Shift(line.book_id, available=-line.quantity, reserved=line.quantity) for line in request.items],
         reason=StockChangeReason.RESERVE,
@@ -185,7 +191,7 @@ async def _retake(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tu
         gone = ", ".join(f"book {s.book_id}: {s.requested} ordered, {s.available} left" for s in short)
         raise ReservationNotHeld(order_id, ReservationStatus.EXPIRED, f"its units were sold meanwhile ({gone})")
     await stock_service.move(
-        session,
+        await driver_connection(session),
         levels,
         [Shift(book_id, available=-quantity) for book_id, quantity in lines],
         reason=StockChangeReason.RESERVE,
@@ -203,9 +209,10 @@ async def _restore(
 ) -> None:
     """Move the reservations' units from reserved back to available, one movement per book and order."""
     levels = await stock_repository.lock(session, [line.book_id for r in reservations for line in r.lines])
+    connection = await driver_connection(session)
     for reservation in reservations:
         await stock_service.move(
-            session,
+            connection,
             levels,
             [Shift(line.book_id, available=line.quantity, reserved=-line.quantity) for line in reservation.lines],
             reason=reason,
@@ -219,7 +226,7 @@ async def _return_sold(session: AsyncSession, reservation: Reservation, *, actor
     `available` grows, with one movement per book."""
     levels = await stock_repository.lock(session, [line.book_id for line in reservation.lines])
     await stock_service.move(
-        session,
+        await driver_connection(session),
         levels,
         [Shift(line.book_id, available=line.quantity) for line in reservation.lines],
         reason=StockChangeReason.CANCEL,

@@ -116,7 +116,7 @@ def _totals(shifts: Sequence[Shift]) -> tuple[list[uuid.UUID], list[int], list[i
 
 
 async def move(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     shifts: Sequence[Shift],
     movements: Sequence[tuple[uuid.UUID, uuid.UUID, int]],
     events: Sequence[OutboxMessage],
@@ -127,9 +127,8 @@ async def move(
     created_at: datetime,
 ) -> None:
     """`shift_many`, `insert_movements` and the events' outbox rows, in one statement. The caller has locked the
-    rows (`lock`)."""
+    rows (`lock`), in the transaction of `connection`."""
     ids, books, deltas = (list(column) for column in zip(*movements, strict=True)) if movements else ([], [], [])
-    connection = await driver_connection(session)
     await connection.execute(
         _MOVE, *_totals(shifts), ids, books, deltas, reason, actor, order_id, None, created_at, *outbox_args(events)
     )

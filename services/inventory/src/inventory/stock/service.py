@@ -49,7 +49,7 @@ class LevelChange:
 
 
 async def move(
-    session: AsyncSession,
+    connection: asyncpg.Connection,
     levels: dict[uuid.UUID, StockLevel],
     shifts: Sequence[Shift],
     *,
@@ -68,7 +68,7 @@ async def move(
     occurred_at = datetime.now(UTC)
     events = _events(changes, reason=reason, order_id=order_id, occurred_at=occurred_at)
     await repository.move(
-        session,
+        connection,
         shifts,
         _movements(events),
         _messages(events),
