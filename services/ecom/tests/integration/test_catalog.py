@@ -4,7 +4,7 @@ from typing import Any
 import pytest
 from factories import SigningKey, admin_token, bearer, book_body, create_book, csrf_headers
 from httpx import AsyncClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecom.catalog.schemas import BookPage, BookRead, SortOrder
@@ -199,6 +199,22 @@ class TestSearch:
         book_id = await create_book(ecom_db, title=f"Alpha{token}", description=f"beta{token} gamma")
         found = (await client.get("/ecom/books/search", params={"q": f"alpha{token} beta{token}"})).json()
         assert found["items"][0]["id"] == str(book_id)
+
+    async def test_a_titles_similarity_never_exceeds_its_word_similarity(self, ecom_db: Sessions) -> None:
+        """Why the search leaves similarity(q, title) out of its score: word_similarity(q, title) is never smaller,
+        checked for the whole catalog against misspelt, partial, multi-word and accented queries."""
+        queries = ["tolkein", "war and peace", "hobbit", "émile", "lord of the rings", "x", "jane austin", "the"]
+        async with ecom_db() as session:
+            larger = await session.scalar(
+                text(
+                    "SELECT count(*) FROM unnest(cast(:queries AS text[])) AS q(t), book"
+                    " WHERE similarity(t, title) > word_similarity(t, title)"
+                ),
+                {"queries": queries},
+            )
+            pairs = await session.scalar(text("SELECT count(*) * :n FROM book"), {"n": len(queries)})
+        assert pairs > 0
+        assert larger == 0
 
     async def test_nonsense_finds_nothing(self, client: AsyncClient) -> None:
         body = (await client.get("/ecom/books/search", params={"q": "xqzvbnmwrtp"})).json()
