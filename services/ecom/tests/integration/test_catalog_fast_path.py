@@ -92,22 +92,16 @@ def same(fast: Response, slow: Response) -> None:
 
 @pytest.mark.usefixtures("books")
 class TestSameAnswers:
-    @pytest.mark.parametrize(("query", "taken"), LISTS)
-    async def test_list(
-        self, client: AsyncClient, routes_only: AsyncClient, answered: list[bool], query: str, taken: bool
+    @pytest.mark.parametrize(
+        ("path", "query", "taken"),
+        [("/ecom/books", *case) for case in LISTS] + [("/ecom/books/search", *case) for case in SEARCHES],
+    )
+    async def test_the_same_answer_as_the_route(
+        self, client: AsyncClient, routes_only: AsyncClient, answered: list[bool], path: str, query: str, taken: bool
     ) -> None:
-        fast = await client.get(f"/ecom/books?{query}")
+        fast = await client.get(f"{path}?{query}")
         assert answered == [taken]
-        same(fast, await routes_only.get(f"/ecom/books?{query}"))
-        assert fast.status_code == 200 or not taken
-
-    @pytest.mark.parametrize(("query", "taken"), SEARCHES)
-    async def test_search(
-        self, client: AsyncClient, routes_only: AsyncClient, answered: list[bool], query: str, taken: bool
-    ) -> None:
-        fast = await client.get(f"/ecom/books/search?{query}")
-        assert answered == [taken]
-        same(fast, await routes_only.get(f"/ecom/books/search?{query}"))
+        same(fast, await routes_only.get(f"{path}?{query}"))
         assert fast.status_code == 200 or not taken
 
     async def test_a_page_with_books_is_answered_here_with_them(
