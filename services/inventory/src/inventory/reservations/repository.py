@@ -14,8 +14,9 @@ from inventory.stock import repository as stock_repository
 from inventory.stock.schemas import StockLevel
 from servicekit.db import driver_connection
 
-# A reservation and its commit happen once per checkout each: plain SQL on the session's connection
-# (servicekit.db.driver_connection), every line in one statement.
+# A reservation and its commit happen once per checkout each: plain SQL, every line in one statement (the
+# reservation on its request's plain connection, servicekit.db.TransactionDep; the commit on the consumer's session
+# connection, servicekit.db.driver_connection).
 _INSERT_HELD = """
 INSERT INTO reservation (order_id, request_hash, status, expires_at) VALUES ($1, $2, $3, now() + $4::interval)
 ON CONFLICT (order_id) DO NOTHING RETURNING expires_at"""

@@ -46,8 +46,9 @@ async def page(session: AsyncSession, *, offset: int, limit: int) -> tuple[Seque
 async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StockLevel]:
     """Row-lock the books' stock in book_id order and return their levels.
 
-    Every writer locks stock rows through here, in the same order, so concurrent transactions
-    touching overlapping books queue up instead of deadlocking."""
+    Every writer locks stock rows with `LOCK_SQL` (here, or inside a statement of its own, as the reservation
+    does), in the same order, so concurrent transactions touching overlapping books queue up instead of
+    deadlocking."""
     connection = await driver_connection(session)
     return levels(await connection.fetch(LOCK_SQL, sorted(set(book_ids))))
 
