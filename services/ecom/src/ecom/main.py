@@ -77,5 +77,5 @@ def create_app(
         (catalog_router, csrf_router, cart_router, checkout_router, orders_router, admin_router, health_router),
         lifespan=lifespan,
         jwks_fetcher=jwks_fetcher,
-        inner_middleware=(FastCatalogReads,),
+        inner_middleware=(FastCatalogReads,) if settings.fast_catalog else (),
     )

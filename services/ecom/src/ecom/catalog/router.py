@@ -5,7 +5,17 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from ecom.catalog import service
 from ecom.catalog.covers import render_cover
-from ecom.catalog.schemas import BookPage, BookRead, GenreCount, SortOrder
+from ecom.catalog.schemas import (
+    MAX_AUTHOR,
+    MAX_GENRE,
+    MAX_PAGE,
+    MAX_QUERY,
+    MAX_SIZE,
+    BookPage,
+    BookRead,
+    GenreCount,
+    SortOrder,
+)
 from ecom.config import API_PREFIX
 from ecom.ratelimit import rate_limit
 from servicekit.db import ReaderDep, SessionDep
@@ -14,8 +24,8 @@ from servicekit.validation import NoNul
 
 router = APIRouter(prefix=f"{API_PREFIX}/books", tags=["catalog"], dependencies=[Depends(rate_limit)])
 
-Page = Annotated[int, Query(ge=1, le=100_000, description="1-based page number")]
-Size = Annotated[int, Query(ge=1, le=100, description="items per page (at most 100)")]
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+Size = Annotated[int, Query(ge=1, le=MAX_SIZE, description=f"items per page (at most {MAX_SIZE})")]
 
 
 @router.get("", response_model=BookPage, responses=error_responses(422, 429))
@@ -23,8 +33,8 @@ async def list_books(
     reader: ReaderDep,
     page: Page = 1,
     size: Size = 20,
-    genre: Annotated[str | None, Query(min_length=1, max_length=50), NoNul] = None,
-    author: Annotated[str | None, Query(min_length=1, max_length=200), NoNul] = None,
+    genre: Annotated[str | None, Query(min_length=1, max_length=MAX_GENRE), NoNul] = None,
+    author: Annotated[str | None, Query(min_length=1, max_length=MAX_AUTHOR), NoNul] = None,
     sort: SortOrder = SortOrder.TITLE,
 ) -> Response:
     """The catalog, one page at a time, optionally filtered by genre and author."""
@@ -35,7 +45,7 @@ async def list_books(
 @router.get("/search", response_model=BookPage, responses=error_responses(422, 429))
 async def search_books(
     reader: ReaderDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, pattern=r"\S", description="words to look for"), NoNul],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="words to look for"), NoNul],
     page: Page = 1,
     size: Size = 20,
 ) -> Response:

@@ -28,6 +28,14 @@ def _year(value: int) -> int:
     return value
 
 
+# The list and search parameters' limits: the routes declare them, the fast path (catalog.fast) checks the same.
+MAX_PAGE = 100_000
+MAX_SIZE = 100
+MAX_GENRE = 50
+MAX_AUTHOR = 200
+MAX_QUERY = 200
+
+
 def cover_url(book_id: uuid.UUID) -> str:
     return f"{API_PREFIX}/books/{book_id}/cover.svg"
 
