@@ -1,5 +1,6 @@
 """Async engine, sessions and the one-transaction-per-request dependency."""
 
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -157,13 +158,25 @@ async def _checked_out(pool: asyncpg.Pool, idle_seconds: float) -> asyncpg.Conne
             return connection
         try:
             await connection.execute("SELECT 1")
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        except BaseException as error:
+            # Whatever went wrong (a server that went away shows up as a closed connection, a protocol caught
+            # mid-message, or the caller cancelled), the connection goes back to the pool, dropped, before anything
+            # else: one that is never released keeps its slot forever, and a full pool then hangs every caller.
+            await _drop(pool, connection)
+            if not isinstance(error, Exception):
+                raise
             logger.warning("an idle database connection failed its ping; replacing it", extra={"error": repr(error)})
-            connection.terminate()
-            await pool.release(connection)
             continue
         return connection
     raise exc.DisconnectionError("no database connection passed its ping")
+
+
+async def _drop(pool: asyncpg.Pool, connection: asyncpg.Connection) -> None:
+    """Closes a checked-out connection that is unfit for use and gives its slot back; the pool opens a new one
+    when next asked. asyncpg may already have released a connection it saw close (then `terminate` refuses)."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        connection.terminate()
+    await pool.release(connection)
 
 
 @asynccontextmanager

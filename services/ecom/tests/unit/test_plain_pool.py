@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -12,9 +13,10 @@ from servicekit.db import _checked_out
 
 
 class FakeConnection:
-    def __init__(self, returned_at: float | None, *, dead: bool = False) -> None:
+    def __init__(self, returned_at: float | None, *, dead: bool = False, fails: BaseException | None = None) -> None:
         self.returned_at = returned_at
         self.dead = dead
+        self.fails = fails
         self.pings = 0
         self.terminated = False
 
@@ -22,6 +24,8 @@ class FakeConnection:
         self.pings += 1
         if self.dead:
             raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+        if self.fails is not None:
+            raise self.fails
         return "SELECT 1"
 
     def terminate(self) -> None:
@@ -78,3 +82,27 @@ async def test_when_every_connection_fails_its_ping_the_caller_gets_an_error() -
     with pytest.raises(Exception, match="no database connection passed its ping"):
         await checked_out(pool)
     assert len(pool.released) == 3
+
+
+async def test_a_ping_that_fails_in_any_other_way_drops_the_connection_too() -> None:
+    # Seen on a real server that ended the connection's process: asyncpg had read the goodbye but not yet closed the
+    # connection, and the ping failed with an InternalClientError. A connection not given back keeps its slot for
+    # good: with every slot taken, the next caller waits forever.
+    broken = FakeConnection(
+        time.monotonic() - 5,
+        fails=asyncpg.InternalClientError("cannot switch to state 15; another operation (2) is in progress"),
+    )
+    alive = FakeConnection(None)
+    pool = FakePool(broken, alive)
+    assert await checked_out(pool) is alive
+    assert broken.terminated
+    assert pool.released == [broken]
+
+
+async def test_a_caller_cancelled_during_the_ping_gives_the_connection_back() -> None:
+    idle = FakeConnection(time.monotonic() - 5, fails=asyncio.CancelledError())
+    pool = FakePool(idle)
+    with pytest.raises(asyncio.CancelledError):
+        await checked_out(pool)
+    assert idle.terminated
+    assert pool.released == [idle]
