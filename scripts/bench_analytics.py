@@ -645,11 +645,7 @@ def main(args: argparse.Namespace) -> None:
                 users.enter_context(temporary_user(kc, USER_PREFIX, ("customer",))) for _ in range(args.customers)
             ]
 
-            def fresh_admin_token() -> None:  # master-realm tokens live 60 s: delete the users with a new one
-                with keycloak_admin(ctx) as fresh:
-                    kc.headers["Authorization"] = fresh.headers["Authorization"]
-
-            users.callback(fresh_admin_token)  # runs first on exit (last in, first out)
+            # The admin client fetches a new token when Keycloak refuses its expired one (tests.keycloak_admin).
             with ThreadPoolExecutor(max_workers=4) as pool:
                 tokens = list(pool.map(lambda c: user_token(ctx, *c), credentials))
             asyncio.run(drive(ctx, args, credentials, tokens, books, pids))
