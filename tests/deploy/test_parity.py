@@ -265,7 +265,7 @@ class TestFlinkState:
         deployment, _ = self._flink(rendered)
         conf, local = deployment["spec"]["flinkConfiguration"], self._local()
         assert {k: str(conf[k]) for k in self.STATE_KEYS} == {k: local[k] for k in self.STATE_KEYS}
-        assert local["execution.checkpointing.interval"] == "1s"
+        assert local["execution.checkpointing.interval"] == "5s"
 
     def test_state_and_ha_metadata_live_on_a_volume_both_flink_pods_mount(self, rendered: dict) -> None:
         deployment, claims = self._flink(rendered)

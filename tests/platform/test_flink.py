@@ -1,4 +1,4 @@
-"""Flink's session cluster runs SQL jobs: Kafka in, JDBC into analytics-db out, checkpointed every second,
+"""Flink's session cluster runs SQL jobs: Kafka in, JDBC into analytics-db out, checkpointed every 5 seconds,
 recovering from a killed TaskManager and resuming from its retained checkpoint when submitted again."""
 
 from __future__ import annotations
