@@ -8,7 +8,6 @@ from typing import Any
 
 import asyncpg
 from pydantic import BaseModel
-from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import driver_connection
@@ -71,7 +70,14 @@ async def write(connection: asyncpg.Connection, model: type[OutboxColumns], mess
         await connection.execute(insert_sql(table_of(model).name), *insert_args(messages))
 
 
+def prune_sql(table: str) -> str:
+    """`prune`'s DELETE, the age as parameter $1: rows found through the created_at index, so a prune reads only
+    what it removes (without the index, each prune read the whole table, a day of rows). `table` comes from a
+    mapped class, never from input."""
+    return f"DELETE FROM {table} WHERE created_at < now() - $1::interval"  # noqa: S608
+
+
 async def prune(session: AsyncSession, model: type[OutboxColumns], older_than: timedelta = OUTBOX_RETENTION) -> int:
-    """Delete outbox rows older than `older_than`; returns how many."""
-    result = await session.execute(delete(model).where(model.created_at < func.now() - older_than))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Delete outbox rows older than `older_than`, in the session's transaction; returns how many."""
+    status = await (await driver_connection(session)).execute(prune_sql(table_of(model).name), older_than)
+    return int(status.rsplit(" ", 1)[-1])  # "DELETE <count>"

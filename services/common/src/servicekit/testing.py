@@ -24,6 +24,10 @@ from hypothesis import HealthCheck, settings
 from jwt.algorithms import RSAAlgorithm
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import driver_connection
+from servicekit.outbox import OUTBOX_RETENTION, prune_sql
 
 ISSUER = "https://idp.keycloak.net:30000/realms/bookstore"
 AUDIENCE = "bookstore-api"
@@ -238,3 +242,12 @@ def stop_and_read_log(service: ServiceProcess) -> list[dict[str, Any]]:
     service.process.send_signal(signal.SIGTERM)
     service.process.wait(timeout=30)
     return [json.loads(line) for line in service.log.read_text().splitlines()]
+
+
+async def prune_plan(session: AsyncSession, table: str) -> str:
+    """The plan PostgreSQL would run `servicekit.outbox.prune` on `table` with, sequential scans ruled out (a test
+    database's few rows make any scan cheap): a plan that still reads the whole table has no index to use."""
+    connection = await driver_connection(session)
+    await connection.execute("SET LOCAL enable_seqscan = off")
+    rows = await connection.fetch("EXPLAIN " + prune_sql(table), OUTBOX_RETENTION)
+    return "\n".join(row[0] for row in rows)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.models import Outbox
 from servicekit.outbox import prune
+from servicekit.testing import prune_plan
 
 
 async def test_the_inventory_outbox_keeps_a_day_of_rows(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -24,3 +25,10 @@ async def test_the_inventory_outbox_keeps_a_day_of_rows(sessionmaker: async_sess
         await prune(session, Outbox)
     sql = "SELECT id FROM outbox WHERE id = ANY(:ids)"
     assert {r["id"] for r in await fetch_all(sessionmaker, sql, ids=list(ids.values()))} == {ids[2]}
+
+
+async def test_old_rows_are_found_through_the_created_at_index(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    # Every worker prunes every 30 s; without the index each prune read the whole outbox (a day of rows).
+    async with sessionmaker() as session, session.begin():
+        plan = await prune_plan(session, "outbox")
+    assert "ix_outbox_created_at" in plan and "Seq Scan" not in plan, plan
