@@ -166,7 +166,7 @@ def up(ctx: Context, console: Console) -> float:
                     console.print(f"[green]✓[/] {comp.name} already running")
                     continue
                 if comp.name in active:
-                    console.print(f"[yellow]↻[/] {comp.name}: configuration changed or not ready, restarting")
+                    console.print(f"[yellow]↻[/] {comp.name}: configuration or code changed, or not ready: restarting")
                     for line in comp.before_stop(ctx):
                         console.print(f"  {line}")
                     sup.stop(comp.name)

@@ -111,11 +111,19 @@ class Component:
         """Generated files the running process read at start (a change means: restart it)."""
         return []
 
+    def code_dirs(self, ctx: Context) -> list[Path]:
+        """The checkout's source trees the process runs (a change means: restart it, so that `git pull` and
+        `make up` run the new code and its migrations)."""
+        return []
+
     def fingerprint(self, ctx: Context) -> str:
         """What the process was started with; `up` restarts a running component whose fingerprint moved."""
         digest = hashlib.sha256(json.dumps([self.command(ctx), sorted(self.environment(ctx).items())]).encode())
         for path in self.config_files(ctx):
             digest.update(path.read_bytes() if path.exists() else b"-")
+        for top in self.code_dirs(ctx):
+            for path in sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+                digest.update(str(path.relative_to(top)).encode() + b"\0" + path.read_bytes())
         return digest.hexdigest()
 
     def urls(self, ctx: Context) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ BOOKSTORE_SMTP_TLS=starttls make up`); sent event ids live in Redis database 3 (
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -44,6 +45,10 @@ class Notifier(Component):
 
     def command(self, ctx: Context) -> list[str]:
         return [str(ctx.venv_bin / "notifier-service")]
+
+    def code_dirs(self, ctx: Context) -> list[Path]:
+        services = ctx.paths.root / "services"  # installed editable: the checkout is what runs
+        return [services / "notifier" / "src", services / "common" / "src"]
 
     def environment(self, ctx: Context) -> dict[str, str]:
         relay = smtp(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from psycopg import sql
@@ -37,6 +38,11 @@ class FastApiService(Component):
 
     def command(self, ctx: Context) -> list[str]:
         return [str(ctx.venv_bin / self.executable)]
+
+    def code_dirs(self, ctx: Context) -> list[Path]:
+        # Its package, its migrations (run at start) and servicekit; installed editable: the checkout is what runs.
+        services = ctx.paths.root / "services"
+        return [services / self.name / "src", services / self.name / "migrations", services / "common" / "src"]
 
     def environment(self, ctx: Context) -> dict[str, str]:
         gw, env, p = ctx.port("GATEWAY_PORT"), ctx.env, self.env_prefix

@@ -24,6 +24,13 @@ def _ctx(tmp_path: Path) -> Context:
     return Context(paths=paths, env=env, run_as=None)
 
 
+class _Secrets(dict[str, str]):
+    """An environment in which every generated secret (database URLs, passwords) has a placeholder value."""
+
+    def __missing__(self, key: str) -> str:
+        return f"placeholder-{key.lower()}"
+
+
 class TestFingerprint:
     def test_unchanged_configuration_keeps_the_fingerprint(self, tmp_path: Path) -> None:
         ctx, redis = _ctx(tmp_path), BY_NAME["redis"]
@@ -39,6 +46,24 @@ class TestFingerprint:
         ctx.env["REDIS_PASSWORD"] = "pw-two"
         redis.prepare(ctx)
         assert redis.fingerprint(ctx) != first
+
+    @pytest.mark.parametrize("name", ["ecom", "inventory", "notifier"])
+    @pytest.mark.parametrize("changed", ["own", "shared"])
+    def test_changed_service_code_moves_the_fingerprint(self, tmp_path: Path, name: str, changed: str) -> None:
+        # `git pull` then `make up` must run the new code (and, at start, its migrations), not keep the old process.
+        ctx, service = _ctx(tmp_path), BY_NAME[name]
+        services = tmp_path / "checkout" / "services"
+        ctx = replace(ctx, paths=replace(ctx.paths, root=services.parent), env=_Secrets(ctx.env))
+        files = {"own": services / name / "src" / name / "main.py", "shared": services / "common" / "src" / "kit.py"}
+        for path in files.values():
+            path.parent.mkdir(parents=True)
+            path.write_text("VALUE = 1\n")
+        first = service.fingerprint(ctx)
+        (files[changed].parent / "__pycache__").mkdir()
+        (files[changed].parent / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"compiled")
+        assert service.fingerprint(ctx) == first  # byte code comes and goes with imports
+        files[changed].write_text("VALUE = 2\n")
+        assert service.fingerprint(ctx) != first
 
     def test_changed_port_moves_the_fingerprint(self, tmp_path: Path) -> None:
         ctx, pg = _ctx(tmp_path), BY_NAME["ecom-db"]
