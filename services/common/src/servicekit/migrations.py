@@ -15,6 +15,9 @@ from servicekit.db import to_asyncpg_url
 from servicekit.runner import load_settings
 from servicekit.settings import ServiceSettings, SettingsLoader
 
+# The advisory lock key every service's migrations take in its own database (any constant; one per database).
+MIGRATION_LOCK = 7_310_424_601
+
 
 class Migrations:
     """A service's Alembic migrations (`<service root>/alembic.ini`); `main` is its `<service>-migrate` command."""
@@ -56,9 +59,20 @@ def run_env(metadata: MetaData, default_url: str) -> None:
         return
 
     def run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=metadata)
-        with context.begin_transaction():
-            context.run_migrations()
+        # One run at a time per database: processes that start together (two replicas' init containers, or a
+        # service restarted while `<service>-migrate` runs) wait here, and the later one finds the schema at head
+        # instead of failing halfway on tables the other just created. A session lock: it outlives the commits of
+        # revisions that build indexes concurrently (outside a transaction).
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=metadata)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.rollback()  # whatever a failed revision left open, before the unlock
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 
     async def online() -> None:
         engine = create_async_engine(url)

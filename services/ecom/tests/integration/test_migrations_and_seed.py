@@ -1,6 +1,9 @@
 import asyncio
 import os
+import sys
+from asyncio.subprocess import PIPE
 
+import asyncpg
 from factories import fetch_all
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -10,6 +13,8 @@ from ecom import migrate
 from ecom.config import REPO_ROOT
 from ecom.seed import seed
 from servicekit.catalog import load_catalog
+from servicekit.db import to_asyncpg_url
+from servicekit.migrations import MIGRATION_LOCK
 
 CATALOG = load_catalog(REPO_ROOT / "data/catalog/books.json")
 Sessions = async_sessionmaker[AsyncSession]
@@ -52,3 +57,24 @@ class TestMigrations:
         assert {"book", "cart", "cart_item", "customer_order", "order_item", "checkout", "outbox"} <= {
             t["tablename"] for t in tables
         }
+
+    async def test_a_migration_waits_for_one_already_running(self) -> None:
+        # Two replicas' init containers (or `ecom-migrate` beside a starting service) must not migrate side by side:
+        # the later run waits on the lock the first holds (held here by the test), then finds the schema at head.
+        url = os.environ["ECOM_TEST_DATABASE_URL"]
+        holder = await asyncpg.connect(to_asyncpg_url(url).replace("postgresql+asyncpg://", "postgresql://", 1))
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        env = {**os.environ, "ECOM_DATABASE_URL": url, "ECOM_ENVIRONMENT": "development"}  # no real secrets here
+        run = await asyncio.create_subprocess_exec(sys.executable, "-m", "ecom.migrate", env=env, stderr=PIPE)
+        try:
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            deadline = asyncio.get_running_loop().time() + 60
+            while not await holder.fetchval(waiting):
+                assert run.returncode is None, "it migrated without waiting for the run in progress"
+                assert asyncio.get_running_loop().time() < deadline, "it never asked for the migration lock"
+                await asyncio.sleep(0.05)
+        finally:
+            await holder.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            await holder.close()
+        _, errors = await run.communicate()
+        assert run.returncode == 0, errors.decode()[-2000:]
