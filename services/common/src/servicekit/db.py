@@ -25,6 +25,11 @@ def to_asyncpg_url(url: str) -> str:
     raise ValueError(f"unsupported database URL scheme {scheme!r}")
 
 
+def to_asyncpg_dsn(url: str) -> str:
+    """The same URL as `to_asyncpg_url`, in the form asyncpg itself takes (its pool, `asyncpg.connect`)."""
+    return to_asyncpg_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
 # Connections a worker keeps open. Overflow connections are closed when returned, so under load they would be
 # reopened (TLS and authentication each time) request after request: the pool itself is sized for the load.
 def create_engine(database_url: str, *, pool_size: int = 20, max_overflow: int = 10) -> AsyncEngine:
@@ -136,7 +141,7 @@ async def _returned(connection: PlainConnection) -> None:
 async def create_plain_pool(database_url: str, *, size: int = PLAIN_POOL_SIZE) -> asyncpg.Pool:
     """The worker's pool of plain connections (`plain_connection`), opened as they are first needed."""
     pool: asyncpg.Pool = await asyncpg.create_pool(
-        to_asyncpg_url(database_url).replace("postgresql+asyncpg://", "postgresql://", 1),
+        to_asyncpg_dsn(database_url),
         min_size=0,
         max_size=size,
         connection_class=PlainConnection,

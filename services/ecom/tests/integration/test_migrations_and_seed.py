@@ -13,7 +13,7 @@ from ecom import migrate
 from ecom.config import REPO_ROOT
 from ecom.seed import seed
 from servicekit.catalog import load_catalog
-from servicekit.db import to_asyncpg_url
+from servicekit.db import to_asyncpg_dsn
 from servicekit.migrations import MIGRATION_LOCK
 
 CATALOG = load_catalog(REPO_ROOT / "data/catalog/books.json")
@@ -62,7 +62,7 @@ class TestMigrations:
         # Two replicas' init containers (or `ecom-migrate` beside a starting service) must not migrate side by side:
         # the later run waits on the lock the first holds (held here by the test), then finds the schema at head.
         url = os.environ["ECOM_TEST_DATABASE_URL"]
-        holder = await asyncpg.connect(to_asyncpg_url(url).replace("postgresql+asyncpg://", "postgresql://", 1))
+        holder = await asyncpg.connect(to_asyncpg_dsn(url))
         await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
         env = {**os.environ, "ECOM_DATABASE_URL": url, "ECOM_ENVIRONMENT": "development"}  # no real secrets here
         run = await asyncio.create_subprocess_exec(sys.executable, "-m", "ecom.migrate", env=env, stderr=PIPE)
