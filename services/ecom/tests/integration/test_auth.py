@@ -1,6 +1,7 @@
 """The JWT matrix through HTTP: 401 for every kind of bad token, 403 for a good token without the role,
 and the per-user / per-address rate limits."""
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
@@ -84,7 +85,9 @@ class TestRateLimit:
         app = build_app(rate_limit_per_minute=3)
         user = bearer(customer_token(signing_key, sub=str(uuid.uuid4())))
         async with LifespanManager(app), AsyncClient(transport=ASGITransport(app), base_url="https://ecom.test") as c:
-            address = {"X-Forwarded-For": f"198.51.100.{uuid.uuid4().int % 250}"}
+            address = {
+                "X-Forwarded-For": str(ipaddress.IPv6Address("2001:db8::") + uuid.uuid4().int % 2**96)
+            }  # unique: a fresh budget
             statuses = [(await c.get("/ecom/books", headers=address)).status_code for _ in range(4)]
             assert statuses == [200, 200, 200, 429]
             limited = await c.get("/ecom/books", headers=address)
