@@ -1,6 +1,7 @@
 import contextlib
 from collections.abc import AsyncIterator
 
+import aiohttp
 import httpx
 from fastapi import FastAPI
 
@@ -35,11 +36,9 @@ def create_app(
     settings: Settings | None = None,
     *,
     jwks_fetcher: JwksFetcher | None = None,
-    inventory_transport: httpx.AsyncBaseTransport | None = None,
     service_tokens: TokenSource | None = None,
 ) -> FastAPI:
-    """The app; tests may route inventory calls to an in-process inventory app and sign service tokens
-    with their own key (the platform tests cover the real network and Keycloak)."""
+    """The app; tests may sign service tokens with their own key (the platform tests cover Keycloak)."""
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
@@ -50,18 +49,18 @@ def create_app(
         # Inventory must answer within the timeout or the checkout reports 503 (the saga never hangs). Idle
         # connections are closed after 4 s, before inventory's uvicorn closes them (5 s): a request sent on a
         # connection the server is closing just then fails.
-        async with httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.inventory_timeout_seconds),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=4),
-            transport=inventory_transport,
-        ) as http:
+        inventory_http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=4),
+            timeout=aiohttp.ClientTimeout(total=settings.inventory_timeout_seconds),
+        )
+        async with inventory_http, httpx.AsyncClient(timeout=httpx.Timeout(settings.inventory_timeout_seconds)) as http:
             tokens = service_tokens or ServiceToken(
                 http,
                 token_url=settings.oidc_token_url,
                 client_id=settings.service_client_id,
                 client_secret=settings.service_client_secret,
             )
-            app.state.inventory = InventoryClient(http, tokens, base_url=settings.inventory_url)
+            app.state.inventory = InventoryClient(inventory_http, tokens, base_url=settings.inventory_url)
             recovery = run_recovery_loop(
                 app.state.sessionmaker,
                 app.state.inventory,

@@ -1,16 +1,18 @@
 """Integration fixtures: the ecom app and the inventory app it reserves from, both in-process, on real
 PostgreSQL databases and Redis named by ECOM_TEST_* and INVENTORY_TEST_* (disposable twins that
-`make test` provides). Tokens are signed by a test key both apps trust; the platform tests cover
-Keycloak, the gateway and Kafka."""
+`make test` provides). Inventory listens on a loopback port (uvicorn), so ecom's real client calls it over
+TCP. Tokens are signed by a test key both apps trust; the platform tests cover Keycloak, the gateway and Kafka."""
 
 import asyncio
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import inventory.config
 import inventory.main
 import pytest
+import uvicorn
 from asgi_lifespan import LifespanManager
 from factories import SigningKey, jwks, service_token
 from fastapi import FastAPI
@@ -108,6 +110,22 @@ async def inventory_app(migrated: None, jwks_fetcher: Callable[[], Any]) -> Asyn
 
 
 @pytest.fixture(scope="session")
+async def inventory_url(inventory_app: FastAPI) -> AsyncIterator[str]:
+    """Where the in-process inventory listens: uvicorn on a loopback port, in the tests' event loop."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(inventory_app, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started:
+        if serving.done():
+            serving.result()  # raises why it stopped
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture(scope="session")
 def service_tokens(signing_key: SigningKey) -> StaticServiceToken:
     return StaticServiceToken(service_token(signing_key))
 
@@ -115,17 +133,16 @@ def service_tokens(signing_key: SigningKey) -> StaticServiceToken:
 @pytest.fixture(scope="session")
 def build_app(
     migrated: None,
-    inventory_app: FastAPI,
+    inventory_url: str,
     jwks_fetcher: Callable[[], Any],
     service_tokens: StaticServiceToken,
 ) -> Callable[..., FastAPI]:
     """An ecom app with the test settings (plus overrides); inventory calls go to the in-process inventory."""
 
-    def build(*, inventory_transport: Any = None, **overrides: Any) -> FastAPI:
+    def build(**overrides: Any) -> FastAPI:
         return create_app(
-            make_settings(**overrides),
+            make_settings(**{"inventory_url": inventory_url, **overrides}),
             jwks_fetcher=jwks_fetcher,
-            inventory_transport=inventory_transport or ASGITransport(inventory_app),
             service_tokens=service_tokens,
         )
 

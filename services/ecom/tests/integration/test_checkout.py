@@ -1,11 +1,11 @@
 import asyncio
+import contextlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import jsonschema
 from asgi_lifespan import LifespanManager
 from factories import Customer, SigningKey, bearer, create_book, fetch_all, make_token, stocked_book
@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecom.checkout.service import recover_stale
 from ecom.config import REPO_ROOT
+
+BASE_URL = "https://ecom.test"
 
 Sessions = async_sessionmaker[AsyncSession]
 ORDER_CREATED = json.loads((REPO_ROOT / "contracts/events/order.created.schema.json").read_text())
@@ -240,7 +242,7 @@ class TestInventoryUnavailable:
     ) -> None:
         book = await stocked_book(ecom_db, inventory_db, 5)
         # Real networking to a port where nothing listens.
-        app = build_app(inventory_url="http://127.0.0.1:1", inventory_transport=httpx.AsyncHTTPTransport())
+        app = build_app(inventory_url="http://127.0.0.1:1")
         async with LifespanManager(app), AsyncClient(transport=ASGITransport(app), base_url="https://ecom.test") as c:
             customer = await Customer(signing_key, c).login()
             await customer.add(book, 2)
@@ -258,24 +260,32 @@ class TestInventoryUnavailable:
         self, build_app: Callable[..., FastAPI], ecom_db: Sessions, inventory_db: Sessions, signing_key: SigningKey
     ) -> None:
         book = await stocked_book(ecom_db, inventory_db, 5)
+        async with _silent_server() as url:
+            app = build_app(inventory_url=url, inventory_timeout_seconds=0.5)
+            async with LifespanManager(app), AsyncClient(transport=ASGITransport(app), base_url=BASE_URL) as c:
+                customer = await Customer(signing_key, c).login()
+                await customer.add(book)
+                started = time.monotonic()
+                response = await customer.checkout()
+                assert response.status_code == 503
+                assert time.monotonic() - started < 3
+                assert await cart_lines(customer) == {str(book): 1}
+        assert await orders_of(ecom_db, customer.subject) == []
 
-        app = build_app(inventory_timeout_seconds=0.5, inventory_transport=_SlowTransport())
-        async with LifespanManager(app), AsyncClient(transport=ASGITransport(app), base_url="https://ecom.test") as c:
-            customer = await Customer(signing_key, c).login()
-            await customer.add(book)
-            started = time.monotonic()
-            response = await customer.checkout()
-            assert response.status_code == 503
-            assert time.monotonic() - started < 3
 
+@contextlib.asynccontextmanager
+async def _silent_server() -> AsyncIterator[str]:
+    """An inventory that accepts connections, reads what is sent and never answers (the client's timeout must
+    fire)."""
 
-class _SlowTransport(httpx.AsyncBaseTransport):
-    """An inventory that accepts the connection and never answers (the client's timeout must fire)."""
+    async def read_forever(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(65536):
+            pass
+        writer.close()
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        timeout = request.extensions.get("timeout", {}).get("read", 2.0)
-        await asyncio.sleep(timeout)
-        raise httpx.ReadTimeout("no answer", request=request)
+    server = await asyncio.start_server(read_forever, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
 
 class TestCompensation:
