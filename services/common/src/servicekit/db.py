@@ -207,10 +207,18 @@ async def get_reader(request: Request) -> AsyncIterator[asyncpg.Connection]:
 ReaderDep = Annotated[asyncpg.Connection, Depends(get_reader, scope="function")]
 
 
+@asynccontextmanager
+async def plain_transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A plain connection (`plain_connection`) in a transaction: committed when the block ends, rolled back when it
+    raises; no ORM session around it."""
+    async with plain_connection(pool) as connection, connection.transaction():
+        yield connection
+
+
 async def get_transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
     """One transaction per request on a plain connection, for routes whose statements are all plain SQL: committed
-    when the route returns, rolled back when it raises (as `get_session`), without an ORM session around it."""
-    async with plain_connection(request.app.state.plain_pool) as connection, connection.transaction():
+    when the route returns, rolled back when it raises (as `get_session`)."""
+    async with plain_transaction(request.app.state.plain_pool) as connection:
         yield connection
 
 

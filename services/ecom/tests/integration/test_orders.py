@@ -79,11 +79,15 @@ class TestCancel:
     ) -> None:
         from inventory.reservations.service import commit_reservation
 
+        from servicekit.db import driver_connection
+
         book = await stocked_book(ecom_db, inventory_db, 5)
         customer = await Customer(signing_key, client).login()
         order = await placed(customer, book, 3)
         async with inventory_db() as session, session.begin():
-            await commit_reservation(session, uuid.UUID(order), uuid.uuid4())  # what the order.created consumer does
+            await commit_reservation(
+                await driver_connection(session), uuid.UUID(order), uuid.uuid4()
+            )  # what the order.created consumer does
         response = await client.post(f"/ecom/orders/{order}/cancel", headers=customer.headers)
         assert response.status_code == 200
         assert await available(inventory_db, book) == 5

@@ -12,6 +12,7 @@ from inventory.reservations.router import router as reservations_router
 from inventory.stock.router import router as stock_router
 from servicekit.app import Cors, ServiceInfo, background, create_service_app
 from servicekit.auth.jwks import JwksFetcher
+from servicekit.db import plain_transaction
 
 SERVICE = ServiceInfo(
     name="inventory",
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None, *, jwks_fetcher: JwksFetcher | 
         """The reservation expiry sweep and, unless turned off, the order.created consumer."""
         sessionmaker = app.state.sessionmaker
         consumer = (
-            OrderCreatedConsumer(sessionmaker, bootstrap=settings.kafka_bootstrap)
+            OrderCreatedConsumer(lambda: plain_transaction(app.state.plain_pool), bootstrap=settings.kafka_bootstrap)
             if settings.consumer_enabled
             else None
         )

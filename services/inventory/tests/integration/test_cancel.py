@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.reservations.expiry import sweep
 from inventory.reservations.service import CommitOutcome, commit_reservation
+from servicekit.db import driver_connection
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -34,7 +35,7 @@ async def cancel(client: AsyncClient, auth: dict[str, str], order_id: uuid.UUID)
 
 async def commit(sessionmaker: Sessions, order_id: uuid.UUID, event_id: uuid.UUID | None = None) -> CommitOutcome:
     async with sessionmaker() as session, session.begin():
-        return await commit_reservation(session, order_id, event_id or uuid.uuid4())
+        return await commit_reservation(await driver_connection(session), order_id, event_id or uuid.uuid4())
 
 
 async def levels(sessionmaker: Sessions, book_id: uuid.UUID) -> tuple[int, int]:

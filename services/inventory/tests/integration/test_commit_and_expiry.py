@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from inventory.reservations.exceptions import ReservationNotFound, ReservationNotHeld
 from inventory.reservations.expiry import sweep
 from inventory.reservations.service import CommitOutcome, commit_reservation, expire_reservations
+from servicekit.db import driver_connection
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -29,7 +30,7 @@ async def reserve(client: AsyncClient, auth: dict[str, str], *lines: tuple[uuid.
 
 async def commit(sessionmaker: Sessions, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
     async with sessionmaker() as session, session.begin():
-        return await commit_reservation(session, order_id, event_id)
+        return await commit_reservation(await driver_connection(session), order_id, event_id)
 
 
 async def make_overdue(sessionmaker: Sessions, order_id: uuid.UUID) -> None:

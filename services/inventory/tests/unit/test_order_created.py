@@ -4,14 +4,15 @@ handled and what is dead-lettered."""
 import asyncio
 import json
 import uuid
-from typing import Any, cast
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import jsonschema
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
 from prometheus_client import REGISTRY
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.config import REPO_ROOT
 from inventory.events import consumer as consumer_module
@@ -54,17 +55,10 @@ class TestParse:
             parse(None)
 
 
-class FakeSession:
-    """Stands in for both the session and its transaction: the commit itself is replaced."""
-
-    async def __aenter__(self) -> "FakeSession":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-    def begin(self) -> "FakeSession":
-        return self
+@asynccontextmanager
+async def no_transaction() -> AsyncIterator[Any]:
+    """Stands in for a transaction on a plain connection: the commit itself is replaced."""
+    yield object()
 
 
 def record(partition: int = 0, offset: int = 7) -> ConsumerRecord[bytes, bytes]:
@@ -97,13 +91,12 @@ class TestHandle:
         async def send(topic: str, **kwargs: Any) -> None:
             sent.append({"topic": topic} | kwargs)
 
-        sessionmaker = cast(async_sessionmaker[AsyncSession], FakeSession)
-        await OrderCreatedConsumer(sessionmaker, bootstrap="unused", backoff_seconds=0).handle(record(), send)
+        await OrderCreatedConsumer(no_transaction, bootstrap="unused", backoff_seconds=0).handle(record(), send)
 
     async def test_the_event_of_an_order_cancelled_first_is_handled_not_dead_lettered(
         self, monkeypatch: pytest.MonkeyPatch, sent: list[dict[str, Any]]
     ) -> None:
-        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+        async def commit(connection: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
             return CommitOutcome.CANCELLED
 
         monkeypatch.setattr(consumer_module, "commit_reservation", commit)
@@ -117,7 +110,7 @@ class TestHandle:
     ) -> None:
         calls = 0
 
-        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+        async def commit(connection: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
             nonlocal calls
             calls += 1
             raise ReservationNotHeld(order_id, "expired")
@@ -134,7 +127,7 @@ class TestHandle:
     ) -> None:
         calls = 0
 
-        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+        async def commit(connection: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
             nonlocal calls
             calls += 1
             if calls < 3:
@@ -151,7 +144,7 @@ class TestHandle:
     ) -> None:
         calls = 0
 
-        async def commit(session: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+        async def commit(connection: object, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
             nonlocal calls
             calls += 1
             raise ConnectionError("database down")
@@ -209,8 +202,7 @@ class TestOffsets:
 
         monkeypatch.setattr(events_module, "AIOKafkaConsumer", Consumer)
         monkeypatch.setattr(events_module, "AIOKafkaProducer", Producer)
-        sessionmaker = cast(async_sessionmaker[AsyncSession], FakeSession)
-        consumer = OrderCreatedConsumer(sessionmaker, bootstrap="unused")
+        consumer = OrderCreatedConsumer(no_transaction, bootstrap="unused")
 
         async def handle(received: ConsumerRecord[bytes, bytes], send: Any) -> None:
             log.append((received.partition, received.offset))

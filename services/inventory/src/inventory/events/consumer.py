@@ -4,8 +4,11 @@
 An order cancelled before its event arrives has a cancelled reservation: that is handled (outcome
 `cancelled`, nothing changes), not dead-lettered."""
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+import asyncpg
 from aiokafka import ConsumerRecord
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inventory.events.schemas import OrderCreated
 from inventory.metrics import CONSUMER_LAG, EVENTS_CONSUMED
@@ -21,10 +24,14 @@ def parse(value: bytes | None) -> OrderCreated:
     return OrderCreated.model_validate(decode_json(value))
 
 
+# A database transaction on a plain connection (servicekit.db.plain_transaction over the worker's pool).
+Transactions = Callable[[], AbstractAsyncContextManager[asyncpg.Connection]]
+
+
 class OrderCreatedConsumer(EventConsumer[OrderCreated]):
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        transactions: Transactions,
         *,
         bootstrap: str,
         topic: str = "order.created",
@@ -40,7 +47,7 @@ class OrderCreatedConsumer(EventConsumer[OrderCreated]):
             max_attempts=max_attempts,
             backoff_seconds=backoff_seconds,
         )
-        self.sessionmaker = sessionmaker
+        self.transactions = transactions
 
     def parse(self, record: ConsumerRecord) -> OrderCreated:
         return parse(record.value)
@@ -50,8 +57,8 @@ class OrderCreatedConsumer(EventConsumer[OrderCreated]):
 
     async def apply(self, event: OrderCreated, record: ConsumerRecord) -> str:
         try:
-            async with self.sessionmaker() as session, session.begin():
-                outcome = await commit_reservation(session, event.order_id, event.event_id)
+            async with self.transactions() as connection:
+                outcome = await commit_reservation(connection, event.order_id, event.event_id)
         except (ReservationNotFound, ReservationNotHeld) as exc:
             raise PermanentError(str(exc)) from exc
         return outcome.value

@@ -12,11 +12,10 @@ from inventory.models import Reservation, ReservationStatus
 from inventory.reservations.schemas import ReservationLine, ReservationRead
 from inventory.stock import repository as stock_repository
 from inventory.stock.schemas import StockLevel
-from servicekit.db import driver_connection
 
-# A reservation and its commit happen once per checkout each: plain SQL, every line in one statement (the
-# reservation on its request's plain connection, servicekit.db.TransactionDep; the commit on the consumer's session
-# connection, servicekit.db.driver_connection).
+# A reservation and its commit happen once per checkout each: plain SQL on a plain connection, every line in one
+# statement (the reservation in its request's transaction, servicekit.db.TransactionDep; the commit in the
+# order.created consumer's, servicekit.db.plain_transaction).
 _INSERT_HELD = """
 INSERT INTO reservation (order_id, request_hash, status, expires_at) VALUES ($1, $2, $3, now() + $4::interval)
 ON CONFLICT (order_id) DO NOTHING RETURNING expires_at"""
@@ -34,9 +33,25 @@ SELECT book_id, available, reserved FROM locked ORDER BY book_id"""  # noqa: S60
 _READ = """
 SELECT r.request_hash, r.status, r.expires_at, l.book_id, l.quantity
 FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id WHERE r.order_id = $1 ORDER BY l.book_id"""
-_LOCK_WITH_LINES = """
-SELECT r.status, l.book_id, l.quantity FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id
+# The commit's first statement: the event id recorded (nothing inserted if it was already: a redelivery; a
+# concurrent delivery of the same id waits on the primary key until ours commits or rolls back) and the reservation
+# row-locked with its lines. PostgreSQL runs a data-modifying WITH query to completion; its RETURNING tells whether
+# the id is new.
+_MARK_AND_LOCK = """
+WITH mark AS (
+  INSERT INTO processed_event (event_id) VALUES ($2) ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+)
+SELECT EXISTS (SELECT FROM mark) AS fresh, r.status, l.book_id, l.quantity
+FROM reservation r JOIN reservation_line l ON l.order_id = r.order_id
 WHERE r.order_id = $1 ORDER BY l.book_id FOR UPDATE OF r"""
+# A held reservation sold: its units leave `reserved` (the rows are locked, `stock.repository.lock_rows`) and it
+# becomes committed, in one statement.
+_COMMIT_HELD = """
+WITH sold AS (
+  UPDATE stock SET reserved = stock.reserved - l.quantity, updated_at = now()
+  FROM unnest($2::uuid[], $3::int[]) AS l(book_id, quantity) WHERE stock.book_id = l.book_id
+)
+UPDATE reservation SET status = $4, updated_at = now() WHERE order_id = $1"""
 _SET_STATUS = "UPDATE reservation SET status = $2, updated_at = now() WHERE order_id = $1"
 
 
@@ -78,22 +93,35 @@ async def read(connection: asyncpg.Connection, order_id: uuid.UUID) -> tuple[str
 
 @dataclass(frozen=True)
 class LockedReservation:
+    fresh: bool  # the event id was recorded now (False: it had been, this delivery is a repeat)
     status: ReservationStatus
     lines: list[tuple[uuid.UUID, int]]  # (book_id, quantity) in book_id order
 
 
-async def lock_with_lines(session: AsyncSession, order_id: uuid.UUID) -> LockedReservation | None:
-    """Row-lock a reservation and read its status and lines (one statement; None if there is none)."""
-    connection = await driver_connection(session)
-    rows = await connection.fetch(_LOCK_WITH_LINES, order_id)
+async def mark_and_lock(
+    connection: asyncpg.Connection, order_id: uuid.UUID, event_id: uuid.UUID
+) -> LockedReservation | None:
+    """Record the event id and row-lock the order's reservation, reading its status and lines (one statement).
+    None if the order has no reservation (then the caller rolls back, and the id is not recorded)."""
+    rows = await connection.fetch(_MARK_AND_LOCK, order_id, event_id)
     if not rows:
         return None
-    return LockedReservation(ReservationStatus(rows[0]["status"]), [(row["book_id"], row["quantity"]) for row in rows])
+    first = rows[0]
+    lines = [(row["book_id"], row["quantity"]) for row in rows]
+    return LockedReservation(first["fresh"], ReservationStatus(first["status"]), lines)
 
 
-async def set_status_locked(session: AsyncSession, order_id: uuid.UUID, status: ReservationStatus) -> None:
-    """`set_status` for a reservation read with `lock_with_lines` (no ORM object to keep in step)."""
-    connection = await driver_connection(session)
+async def commit_held(
+    connection: asyncpg.Connection, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]
+) -> None:
+    """Take a held reservation's units out of `reserved` and mark it committed (rows locked by the caller; a
+    reservation has one line per book)."""
+    books, quantities = [book for book, _ in lines], [quantity for _, quantity in lines]
+    await connection.execute(_COMMIT_HELD, order_id, books, quantities, ReservationStatus.COMMITTED.value)
+
+
+async def set_status_locked(connection: asyncpg.Connection, order_id: uuid.UUID, status: ReservationStatus) -> None:
+    """`set_status` for a reservation locked with `mark_and_lock` (no ORM object to keep in step)."""
     await connection.execute(_SET_STATUS, order_id, status.value)
 
 

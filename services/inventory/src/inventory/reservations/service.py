@@ -8,7 +8,6 @@ from enum import StrEnum
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inventory.events import repository as processed_events
 from inventory.metrics import RESERVATIONS
 from inventory.models import Reservation, ReservationStatus
 from inventory.reservations import repository
@@ -145,42 +144,40 @@ async def expire_reservations(session: AsyncSession, *, limit: int = 100) -> int
     return len(claimed)
 
 
-async def commit_reservation(session: AsyncSession, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
-    """Turn a held reservation into a sale (for the order.created consumer); idempotent by event id.
+async def commit_reservation(connection: asyncpg.Connection, order_id: uuid.UUID, event_id: uuid.UUID) -> CommitOutcome:
+    """Turn a held reservation into a sale (for the order.created consumer); idempotent by event id. Runs in the
+    transaction of `connection`: three statements for a held reservation (mark and lock, stock lock, sale).
 
     The reserved units leave the store, so `reserved` drops while `available` stays as it is: no
     stock movement and no inventory.updated event. A cancelled reservation stays cancelled; an expired one
     takes its units from `available` again if they are all there (`_retake`)."""
-    if not await processed_events.mark_processed(session, event_id):
-        return CommitOutcome.DUPLICATE_EVENT
-    reservation = await repository.lock_with_lines(session, order_id)
+    reservation = await repository.mark_and_lock(connection, order_id, event_id)
     if reservation is None:
         raise ReservationNotFound(order_id)
+    if not reservation.fresh:
+        return CommitOutcome.DUPLICATE_EVENT
     if reservation.status == ReservationStatus.COMMITTED:
         return CommitOutcome.ALREADY_COMMITTED
     if reservation.status == ReservationStatus.CANCELLED:
         return CommitOutcome.CANCELLED
     if reservation.status == ReservationStatus.EXPIRED:
-        await _retake(session, order_id, reservation.lines)
-        await repository.set_status_locked(session, order_id, ReservationStatus.COMMITTED)
+        await _retake(connection, order_id, reservation.lines)
+        await repository.set_status_locked(connection, order_id, ReservationStatus.COMMITTED)
         RESERVATIONS.labels(CommitOutcome.COMMITTED_AFTER_EXPIRY.value).inc()
         return CommitOutcome.COMMITTED_AFTER_EXPIRY
     if reservation.status != ReservationStatus.HELD:
         raise ReservationNotHeld(order_id, reservation.status)
-    await stock_repository.lock(session, [book_id for book_id, _ in reservation.lines])
-    await stock_repository.shift_many(
-        session, [Shift(book_id, reserved=-quantity) for book_id, quantity in reservation.lines]
-    )
-    await repository.set_status_locked(session, order_id, ReservationStatus.COMMITTED)
+    await stock_repository.lock_rows(connection, [book_id for book_id, _ in reservation.lines])
+    await repository.commit_held(connection, order_id, reservation.lines)
     RESERVATIONS.labels("committed").inc()
     return CommitOutcome.COMMITTED
 
 
-async def _retake(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]) -> None:
+async def _retake(connection: asyncpg.Connection, order_id: uuid.UUID, lines: Sequence[tuple[uuid.UUID, int]]) -> None:
     """Sell an expired reservation's units after all: its order was placed, but the expiry put them back on sale
     first. Taken from `available` with a `reserve` movement if every line is still there; otherwise nothing
     changes and ReservationNotHeld names the short lines (the consumer dead-letters the event)."""
-    levels = await stock_repository.lock(session, [book_id for book_id, _ in lines])
+    levels = await stock_repository.lock_rows(connection, [book_id for book_id, _ in lines])
     short = [
         ShortLine(book_id=book_id, requested=quantity, available=levels[book_id].available)
         for book_id, quantity in lines
@@ -191,7 +188,7 @@ async def _retake(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[tu
         gone = ", ".join(f"book {s.book_id}: {s.requested} ordered, {s.available} left" for s in short)
         raise ReservationNotHeld(order_id, ReservationStatus.EXPIRED, f"its units were sold meanwhile ({gone})")
     await stock_service.move(
-        await driver_connection(session),
+        connection,
         levels,
         [Shift(book_id, available=-quantity) for book_id, quantity in lines],
         reason=StockChangeReason.RESERVE,

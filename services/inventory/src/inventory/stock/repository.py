@@ -49,7 +49,11 @@ async def lock(session: AsyncSession, book_ids: Iterable[uuid.UUID]) -> dict[uui
     Every writer locks stock rows with `LOCK_SQL` (here, or inside a statement of its own, as the reservation
     does), in the same order, so concurrent transactions touching overlapping books queue up instead of
     deadlocking."""
-    connection = await driver_connection(session)
+    return await lock_rows(await driver_connection(session), book_ids)
+
+
+async def lock_rows(connection: asyncpg.Connection, book_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, StockLevel]:
+    """`lock` in the transaction of a plain connection."""
     return levels(await connection.fetch(LOCK_SQL, sorted(set(book_ids))))
 
 
@@ -58,13 +62,9 @@ def levels(rows: Iterable[asyncpg.Record]) -> dict[uuid.UUID, StockLevel]:
     return {row["book_id"]: StockLevel(available=row["available"], reserved=row["reserved"]) for row in rows}
 
 
-# Every reservation, commit, release and expiry writes here: plain SQL on the session's connection
+# Every reservation, commit, release and expiry writes here: plain SQL on a plain connection or the session's
 # (servicekit.db.driver_connection), all of a transaction's books in one statement.
 LOCK_SQL = "SELECT book_id, available, reserved FROM stock WHERE book_id = ANY($1::uuid[]) ORDER BY book_id FOR UPDATE"
-_SHIFT = """
-UPDATE stock SET available = stock.available + s.available, reserved = stock.reserved + s.reserved, updated_at = now()
-FROM unnest($1::uuid[], $2::int[], $3::int[]) AS s(book_id, available, reserved)
-WHERE stock.book_id = s.book_id"""
 _MOVEMENTS = """
 INSERT INTO stock_movement (id, book_id, delta, reason, actor, order_id, note, created_at)
 SELECT m.id, m.book_id, m.delta, $4, $5, $6, $7, $8
@@ -95,19 +95,9 @@ class Shift:
     reserved: int = 0
 
 
-async def shift_many(session: AsyncSession, shifts: Sequence[Shift]) -> None:
-    """Move units between available and reserved (or in or out) for several books: a reservation, release,
-    expiry or commit. The caller has locked the rows (`lock`). Shifts of the same book add up (an UPDATE
-    joined to two rows of one book would apply only one of them)."""
-    books, available, reserved = _totals(shifts)
-    if books:
-        connection = await driver_connection(session)
-        await connection.execute(_SHIFT, books, available, reserved)
-
-
 def _totals(shifts: Sequence[Shift]) -> tuple[list[uuid.UUID], list[int], list[int]]:
     """Shifts of the same book added up (an UPDATE joined to two rows of one book would apply only one of them),
-    as the three arrays of `_SHIFT` in book order."""
+    as the three arrays of `_MOVE`'s shift in book order."""
     totals: dict[uuid.UUID, tuple[int, int]] = {}
     for s in shifts:
         available, reserved = totals.get(s.book_id, (0, 0))
