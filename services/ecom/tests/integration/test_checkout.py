@@ -4,6 +4,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import jsonschema
@@ -74,6 +75,16 @@ class TestHappyPath:
         assert event["payload"]["total"] == "30.98"
         assert sorted((i["book_id"], i["quantity"], i["unit_price"]) for i in event["payload"]["items"]) == sorted(
             [(str(a), 2, "12.99"), (str(b), 1, "5.00")]
+        )
+        # The answer, the stored order and its event tell one time, and the items stored are the ones answered.
+        placed_at = row["created_at"]
+        assert row["updated_at"] == placed_at
+        assert datetime.fromisoformat(order["created_at"]) == placed_at
+        assert datetime.fromisoformat(event["payload"]["created_at"].replace("Z", "+00:00")) == placed_at
+        sql = "SELECT book_id, title, unit_price, quantity FROM order_item WHERE order_id = :o"
+        items = await fetch_all(ecom_db, sql, o=order["order_id"])
+        assert sorted((str(i["book_id"]), i["title"], str(i["unit_price"]), i["quantity"]) for i in items) == sorted(
+            [(str(a), "First", "12.99", 2), (str(b), "Second", "5.00", 1)]
         )
 
     async def test_prices_come_from_the_catalog_at_checkout_time(

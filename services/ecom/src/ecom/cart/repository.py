@@ -12,7 +12,6 @@ _OPEN = """
 INSERT INTO cart (id, user_id) VALUES ($1, $2)
 ON CONFLICT (user_id) DO UPDATE SET updated_at = now() RETURNING id"""
 _FIND = "SELECT id FROM cart WHERE user_id = $1"
-_LOCK = "SELECT id FROM cart WHERE id = $1 FOR UPDATE"
 _LINE_STATE = """
 SELECT (SELECT quantity FROM cart_item WHERE cart_id = $1 AND book_id = $2) AS quantity,
        (SELECT count(*) FROM cart_item WHERE cart_id = $1) AS lines"""
@@ -20,9 +19,6 @@ _SET_LINE = """
 INSERT INTO cart_item (cart_id, book_id, quantity) VALUES ($1, $2, $3)
 ON CONFLICT (cart_id, book_id) DO UPDATE SET quantity = excluded.quantity"""
 _REMOVE = "DELETE FROM cart_item WHERE cart_id = $1 AND book_id = $2 RETURNING book_id"
-_REMOVE_LINES = """
-DELETE FROM cart_item USING unnest($2::uuid[], $3::int[]) AS l(book_id, quantity)
-WHERE cart_item.cart_id = $1 AND cart_item.book_id = l.book_id AND cart_item.quantity = l.quantity"""
 _ITEMS = "SELECT book_id, quantity FROM cart_item WHERE cart_id = $1 ORDER BY added_at"
 # The cart row even when it has no lines (LEFT JOIN), its lines with their books as the catalog has them now.
 _PRICED = """
@@ -60,11 +56,6 @@ async def find_cart(connection: asyncpg.Connection, user_id: str) -> uuid.UUID |
     return cart
 
 
-async def lock_cart(connection: asyncpg.Connection, cart: uuid.UUID) -> None:
-    """Serialise changes to one cart (concurrent adds from two tabs, a checkout emptying it)."""
-    await connection.execute(_LOCK, cart)
-
-
 async def line_state(connection: asyncpg.Connection, cart: uuid.UUID, book_id: uuid.UUID) -> tuple[int | None, int]:
     """The book's quantity in the cart (None if it has no line) and the cart's number of lines."""
     row = await connection.fetchrow(_LINE_STATE, cart, book_id)
@@ -78,12 +69,6 @@ async def set_line(connection: asyncpg.Connection, cart: uuid.UUID, book_id: uui
 
 async def remove(connection: asyncpg.Connection, cart: uuid.UUID, book_id: uuid.UUID) -> bool:
     return await connection.fetchval(_REMOVE, cart, book_id) is not None
-
-
-async def remove_lines(connection: asyncpg.Connection, cart: uuid.UUID, lines: dict[uuid.UUID, int]) -> None:
-    """Delete exactly these (book, quantity) lines: a line changed meanwhile in another tab stays."""
-    if lines:
-        await connection.execute(_REMOVE_LINES, cart, list(lines), list(lines.values()))
 
 
 async def items(connection: asyncpg.Connection, cart: uuid.UUID) -> dict[uuid.UUID, int]:

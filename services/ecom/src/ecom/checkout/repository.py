@@ -1,18 +1,44 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ecom.models import Checkout, CheckoutState
+from ecom.models import Checkout, CheckoutState, CustomerOrder, OrderStatus, Outbox
+from servicekit.orm import table_of
+from servicekit.outbox import OutboxMessage
+from servicekit.outbox import insert_args as outbox_args
+from servicekit.outbox import insert_sql as outbox_sql
 
 # Every checkout claims its key and completes the claim: plain SQL on an asyncpg connection (the claim on a
 # plain connection, committed on its own; the completion in the order's transaction).
 _CLAIM = """
 INSERT INTO checkout (user_id, idempotency_key, order_id, state) VALUES ($1, $2, $3, $4)
 ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING order_id"""
-_COMPLETE = "UPDATE checkout SET state = $2 WHERE order_id = $1 AND state = $3 RETURNING order_id"
+
+# The order's transaction is two statements between BEGIN and COMMIT (the cart is locked for the second only).
+# First the claim is marked done and the cart row-locked, so changes to the cart wait for the order (lock order:
+# claim, then cart; nothing locks them the other way round). now() is the transaction's start: the order's time.
+_COMPLETE_AND_LOCK = """
+WITH done AS (UPDATE checkout SET state = $2 WHERE order_id = $1 AND state = $3 RETURNING order_id)
+SELECT EXISTS (SELECT FROM done) AS completed, (SELECT id FROM cart WHERE id = $4 FOR UPDATE) AS cart, now() AS at"""
+# Then every write of the order: the order and its items, the priced lines taken out of the cart (exactly those
+# (book, quantity) lines: a line changed meanwhile in another tab stays) and the order.created outbox row.
+# PostgreSQL runs every data-modifying WITH query to completion; foreign keys are checked at the statement's end.
+_PLACE = f"""
+WITH placed AS (
+  INSERT INTO customer_order (id, user_id, username, email, status, total, currency, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+), lines AS (
+  INSERT INTO order_item (order_id, book_id, title, unit_price, quantity)
+  SELECT $1, l.book_id, l.title, l.unit_price, l.quantity
+  FROM unnest($9::uuid[], $10::text[], $11::numeric[], $12::int[]) AS l(book_id, title, unit_price, quantity)
+), emptied AS (
+  DELETE FROM cart_item USING unnest($14::uuid[], $15::int[]) AS l(book_id, quantity)
+  WHERE cart_item.cart_id = $13 AND cart_item.book_id = l.book_id AND cart_item.quantity = l.quantity
+)
+{outbox_sql(table_of(Outbox).name, first=16)}"""  # noqa: S608 (constants only)
 
 
 async def claim(connection: asyncpg.Connection, user_id: str, key: str, order_id: uuid.UUID) -> bool:
@@ -29,12 +55,46 @@ async def find(session: AsyncSession, user_id: str, key: str) -> Checkout | None
     return found
 
 
-async def complete(connection: asyncpg.Connection, order_id: uuid.UUID) -> bool:
-    """Mark the claim done; False if it is gone (the recovery sweep gave the attempt up)."""
-    completed = await connection.fetchval(
-        _COMPLETE, order_id, CheckoutState.COMPLETED.value, CheckoutState.PENDING.value
+async def complete_and_lock(connection: asyncpg.Connection, order_id: uuid.UUID, cart: uuid.UUID) -> datetime | None:
+    """Mark the claim done and row-lock the cart, in the order's transaction: the transaction's time, or None if the
+    claim is gone (the recovery sweep gave the attempt up)."""
+    row = await connection.fetchrow(
+        _COMPLETE_AND_LOCK, order_id, CheckoutState.COMPLETED.value, CheckoutState.PENDING.value, cart
     )
-    return completed is not None
+    assert row is not None
+    at: datetime = row["at"]
+    return at if row["completed"] else None
+
+
+async def place(
+    connection: asyncpg.Connection,
+    order: CustomerOrder,
+    cart: uuid.UUID,
+    taken: dict[uuid.UUID, int],
+    event: OutboxMessage,
+) -> None:
+    """Write `order` (its items too), take the `taken` (book, quantity) lines out of the cart and write the event's
+    outbox row: one statement, in the transaction `complete_and_lock` began."""
+    items = order.items
+    await connection.execute(
+        _PLACE,
+        order.id,
+        order.user_id,
+        order.username,
+        order.email,
+        OrderStatus(order.status).value,
+        order.total,
+        order.currency,
+        order.created_at,
+        [item.book_id for item in items],
+        [item.title for item in items],
+        [item.unit_price for item in items],
+        [item.quantity for item in items],
+        cart,
+        list(taken),
+        list(taken.values()),
+        *outbox_args([event]),
+    )
 
 
 async def unclaim(session: AsyncSession, order_id: uuid.UUID) -> None:

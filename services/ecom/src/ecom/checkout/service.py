@@ -18,7 +18,7 @@ from ecom.checkout.exceptions import BooksUnavailable, CartEmpty, CheckoutInProg
 from ecom.clients.inventory import InsufficientStock, InventoryClient, InventoryUnavailable
 from ecom.config import Settings
 from ecom.events.schemas import ORDER_CREATED
-from ecom.events.service import add_order_event
+from ecom.events.service import order_event
 from ecom.metrics import CHECKOUTS
 from ecom.models import CheckoutState
 from ecom.orders import repository as orders
@@ -160,23 +160,23 @@ async def _store(
     lines: list[Line],
     currency: str,
 ) -> OrderRead:
-    """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction, on a plain
-    connection (every statement of it is plain SQL)."""
+    """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction of two statements
+    (`repository.complete_and_lock`, `repository.place`), on a plain connection."""
     async with plain_connection(pool) as connection, connection.transaction():
-        if not await repository.complete(connection, order_id):
+        at = await repository.complete_and_lock(connection, order_id, cart)
+        if at is None:
             raise RuntimeError("the checkout claim was given up by the recovery sweep")
-        await carts.lock_cart(connection, cart)
-        order = await orders.insert(
-            connection,
+        order = orders.new_order(
             order_id=order_id,
             user_id=customer.subject,
             username=customer.username,
             email=customer.email,
             currency=currency,
             lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
+            at=at,
         )
-        await add_order_event(connection, ORDER_CREATED, order)
-        await carts.remove_lines(connection, cart, {line.book_id: line.quantity for line in lines})
+        taken = {line.book_id: line.quantity for line in lines}
+        await repository.place(connection, order, cart, taken, order_event(ORDER_CREATED, order))
         return OrderRead.from_order(order)
 
 

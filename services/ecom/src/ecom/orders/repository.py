@@ -2,29 +2,14 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-import asyncpg
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from ecom.models import CustomerOrder, OrderItem, OrderStatus
 
-# Every checkout stores its order: one plain SQL statement on the checkout transaction's asyncpg connection
-# (servicekit.db.plain_connection) writes the order and its items and returns the server-set times.
-_INSERT = """
-WITH placed AS (
-  INSERT INTO customer_order (id, user_id, username, email, status, total, currency)
-  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at, updated_at
-), lines AS (
-  INSERT INTO order_item (order_id, book_id, title, unit_price, quantity)
-  SELECT $1, l.book_id, l.title, l.unit_price, l.quantity
-  FROM unnest($8::uuid[], $9::text[], $10::numeric[], $11::int[]) AS l(book_id, title, unit_price, quantity)
-)
-SELECT created_at, updated_at FROM placed"""
 
-
-async def insert(
-    connection: asyncpg.Connection,
+def new_order(
     *,
     order_id: uuid.UUID,
     user_id: str,
@@ -32,25 +17,11 @@ async def insert(
     currency: str,
     email: str | None = None,
     lines: list[tuple[uuid.UUID, str, Decimal, int]],
+    at: datetime,
 ) -> CustomerOrder:
-    """Write the new order with its items on `connection`, in its transaction; returns it as an ORM object that is
-    in no session (for its event and the answer; items ordered by title, as `get` loads them)."""
+    """A new confirmed order placed at `at`, as an ORM object in no session (for its event, the answer and the
+    checkout's INSERT, `checkout.repository.place`; items ordered by title, as `get` loads them)."""
     total = sum((price * quantity for _, _, price, quantity in lines), Decimal("0.00"))
-    row = await connection.fetchrow(
-        _INSERT,
-        order_id,
-        user_id,
-        username,
-        email,
-        OrderStatus.CONFIRMED.value,
-        total,
-        currency,
-        [book_id for book_id, _, _, _ in lines],
-        [title for _, title, _, _ in lines],
-        [price for _, _, price, _ in lines],
-        [quantity for _, _, _, quantity in lines],
-    )
-    assert row is not None
     items = [
         OrderItem(order_id=order_id, book_id=book_id, title=title, unit_price=price, quantity=quantity)
         for book_id, title, price, quantity in lines
@@ -63,8 +34,8 @@ async def insert(
         status=OrderStatus.CONFIRMED,
         total=total,
         currency=currency,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        created_at=at,
+        updated_at=at,
         cancelled_at=None,
         items=sorted(items, key=lambda item: item.title),
     )
