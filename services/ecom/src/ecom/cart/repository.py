@@ -3,6 +3,7 @@ plain SQL statement on an asyncpg connection: the request's transaction (service
 changes, a plain pooled connection for reads. No ORM compilation, no identity map."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,6 +12,10 @@ import asyncpg
 _OPEN = """
 INSERT INTO cart (id, user_id) VALUES ($1, $2)
 ON CONFLICT (user_id) DO UPDATE SET updated_at = now() RETURNING id"""
+# A customer's add: the cart opened (as _OPEN) and the book looked up (as _ON_SALE) in one round trip.
+_OPEN_FOR = f"""
+WITH opened AS ({_OPEN.strip()})
+SELECT (SELECT id FROM opened) AS cart, EXISTS (SELECT 1 FROM book WHERE id = $3 AND active) AS on_sale"""  # noqa: S608
 _FIND = "SELECT id FROM cart WHERE user_id = $1"
 _LINE_STATE = """
 SELECT (SELECT quantity FROM cart_item WHERE cart_id = $1 AND book_id = $2) AS quantity,
@@ -21,13 +26,15 @@ ON CONFLICT (cart_id, book_id) DO UPDATE SET quantity = excluded.quantity"""
 _REMOVE = "DELETE FROM cart_item WHERE cart_id = $1 AND book_id = $2 RETURNING book_id"
 _ITEMS = "SELECT book_id, quantity FROM cart_item WHERE cart_id = $1 ORDER BY added_at"
 # The cart row even when it has no lines (LEFT JOIN), its lines with their books as the catalog has them now.
-_PRICED = """
-SELECT c.id AS cart_id, i.book_id, i.quantity, i.title, i.author, i.price, i.active
+# $1 is the customer. PRICED_ROWS is unordered (the checkout's claim reads it inside a statement of its own).
+PRICED_ROWS = """
+SELECT c.id AS cart_id, i.book_id, i.quantity, i.title, i.author, i.price, i.active, i.added_at
 FROM cart c LEFT JOIN (
   SELECT ci.cart_id, ci.book_id, ci.quantity, ci.added_at, b.title, b.author, b.price, b.active
   FROM cart_item ci JOIN book b ON b.id = ci.book_id
 ) AS i ON i.cart_id = c.id
-WHERE c.user_id = $1 ORDER BY i.added_at"""
+WHERE c.user_id = $1"""
+_PRICED = f"{PRICED_ROWS} ORDER BY i.added_at"
 _BOOKS = "SELECT id, title, author, price, active FROM book WHERE id = ANY($1::uuid[])"
 _ON_SALE = "SELECT EXISTS (SELECT 1 FROM book WHERE id = $1 AND active)"
 
@@ -49,6 +56,15 @@ async def open_cart(connection: asyncpg.Connection, user_id: str) -> uuid.UUID:
     two tabs, a checkout emptying it) take turns."""
     cart: uuid.UUID = await connection.fetchval(_OPEN, uuid.uuid4(), user_id)
     return cart
+
+
+async def open_cart_for(connection: asyncpg.Connection, user_id: str, book_id: uuid.UUID) -> uuid.UUID | None:
+    """`open_cart` for adding `book_id`, in one statement with `on_sale`: the cart, or None if the book is not on
+    sale (the caller rolls back the cart's opening with its 404)."""
+    row = await connection.fetchrow(_OPEN_FOR, uuid.uuid4(), user_id, book_id)
+    assert row is not None
+    cart: uuid.UUID = row["cart"]
+    return cart if row["on_sale"] else None
 
 
 async def find_cart(connection: asyncpg.Connection, user_id: str) -> uuid.UUID | None:
@@ -77,7 +93,11 @@ async def items(connection: asyncpg.Connection, cart: uuid.UUID) -> dict[uuid.UU
 
 async def priced_lines(connection: asyncpg.Connection, user_id: str) -> tuple[uuid.UUID | None, list[PricedLine]]:
     """The customer's cart (None if there is none) and its lines, oldest first: one round trip."""
-    rows = await connection.fetch(_PRICED, user_id)
+    return priced(await connection.fetch(_PRICED, user_id))
+
+
+def priced(rows: Sequence[asyncpg.Record]) -> tuple[uuid.UUID | None, list[PricedLine]]:
+    """`priced_lines`' answer from rows of `PRICED_ROWS` in the cart's order."""
     cart = rows[0]["cart_id"] if rows else None
     lines = [
         PricedLine(row["book_id"], row["quantity"], row["title"], row["author"], row["price"], row["active"])

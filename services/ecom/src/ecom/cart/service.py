@@ -67,10 +67,10 @@ async def add_item(
     max_lines: int,
 ) -> CartRead:
     """Add copies of an active book (quantities add up, at most 99 per line)."""
-    if not await repository.on_sale(connection, book_id):
-        raise BookNotFound(book_id)
     if owner.user_id is not None:
-        cart = await repository.open_cart(connection, owner.user_id)
+        cart = await repository.open_cart_for(connection, owner.user_id, book_id)
+        if cart is None:
+            raise BookNotFound(book_id)
         current, lines = await repository.line_state(connection, cart, book_id)
         if current is None and lines >= max_lines:
             raise CartFull(max_lines)
@@ -79,6 +79,8 @@ async def add_item(
         await repository.set_line(connection, cart, book_id, (current or 0) + quantity)
     else:
         assert owner.guest is not None
+        if not await repository.on_sale(connection, book_id):
+            raise BookNotFound(book_id)
         result = await guests.add(owner.guest, book_id, quantity, max_quantity=MAX_QUANTITY, max_lines=max_lines)
         if result == -1:
             raise QuantityLimit(MAX_QUANTITY)

@@ -5,6 +5,7 @@ import asyncpg
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecom.cart import repository as carts
 from ecom.models import Checkout, CheckoutState, CustomerOrder, OrderStatus, Outbox
 from servicekit.orm import table_of
 from servicekit.outbox import OutboxMessage
@@ -13,9 +14,15 @@ from servicekit.outbox import insert_sql as outbox_sql
 
 # Every checkout claims its key and completes the claim: plain SQL on an asyncpg connection (the claim on a
 # plain connection, committed on its own; the completion in the order's transaction).
-_CLAIM = """
-INSERT INTO checkout (user_id, idempotency_key, order_id, state) VALUES ($1, $2, $3, $4)
-ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING order_id"""
+# The claim comes with the customer's priced cart (`cart.repository.PRICED_ROWS`, read in the same statement: one
+# round trip), one row per line; a row without a cart if there is none. `claimed` is false if the key was taken.
+_CLAIM_AND_PRICE = f"""
+WITH claim AS (
+  INSERT INTO checkout (user_id, idempotency_key, order_id, state) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING order_id
+)
+SELECT EXISTS (SELECT FROM claim) AS claimed, p.* FROM (SELECT) AS one LEFT JOIN ({carts.PRICED_ROWS}) AS p ON true
+ORDER BY p.added_at"""  # noqa: S608 (constants only)
 
 # The order's transaction is two statements between BEGIN and COMMIT (the cart is locked for the second only).
 # First the claim is marked done and the cart row-locked, so changes to the cart wait for the order (lock order:
@@ -41,9 +48,14 @@ WITH placed AS (
 {outbox_sql(table_of(Outbox).name, first=16)}"""  # noqa: S608 (constants only)
 
 
-async def claim(connection: asyncpg.Connection, user_id: str, key: str, order_id: uuid.UUID) -> bool:
-    """Claim the key for a new order; False if the key was claimed before."""
-    return await connection.fetchval(_CLAIM, user_id, key, order_id, CheckoutState.PENDING.value) is not None
+async def claim(
+    connection: asyncpg.Connection, user_id: str, key: str, order_id: uuid.UUID
+) -> tuple[bool, uuid.UUID | None, list[carts.PricedLine]]:
+    """Claim the key for a new order (committed at once: a concurrent attempt with the key sees it) and read the
+    customer's priced cart: whether the key was free, the cart (None if the customer has none) and its lines."""
+    rows = await connection.fetch(_CLAIM_AND_PRICE, user_id, key, order_id, CheckoutState.PENDING.value)
+    cart, lines = carts.priced([row for row in rows if row["cart_id"] is not None])
+    return rows[0]["claimed"], cart, lines
 
 
 async def find(session: AsyncSession, user_id: str, key: str) -> Checkout | None:

@@ -55,16 +55,16 @@ async def checkout(
 ) -> CheckoutResult:
     """Place the customer's cart as an order, at most once per Idempotency-Key."""
     order_id = uuid.uuid4()
-    replay = await _claim_or_wait(
+    claimed = await _claim_or_wait(
         pool, sessionmaker, customer.subject, key, order_id, settings.idempotency_wait_seconds
     )
-    if replay is not None:
+    if isinstance(claimed, OrderRead):
         CHECKOUTS.labels("replayed").inc()
-        return CheckoutResult(replay, replayed=True)
+        return CheckoutResult(claimed, replayed=True)
 
     lines: list[Line] = []
     try:
-        cart, lines = await _priced_cart(pool, customer.subject)
+        cart, lines = _priced_cart(*claimed)
         await inventory.reserve(order_id, {line.book_id: line.quantity for line in lines})
     except BaseException as exc:
         await _unclaim(sessionmaker, order_id)
@@ -96,14 +96,16 @@ async def _claim_or_wait(
     key: str,
     order_id: uuid.UUID,
     wait: float,
-) -> OrderRead | None:
-    """None once this attempt owns the key; else the order an earlier attempt with the key placed."""
+) -> OrderRead | tuple[uuid.UUID | None, list[carts.PricedLine]]:
+    """The customer's cart and its priced lines once this attempt owns the key; else the order an earlier attempt
+    with the key placed."""
     deadline = time.monotonic() + wait
     while True:
         # The claim is one statement, committed on its own: a concurrent attempt with the key sees it at once.
         async with plain_connection(pool) as connection:
-            if await repository.claim(connection, user_id, key, order_id):
-                return None
+            claimed, cart, items = await repository.claim(connection, user_id, key, order_id)
+        if claimed:
+            return cart, items
         async with sessionmaker() as session:
             existing = await repository.find(session, user_id, key)
             if existing is not None and existing.state == CheckoutState.COMPLETED:
@@ -117,10 +119,8 @@ async def _claim_or_wait(
         await asyncio.sleep(0.05 if existing is None else 0.1)
 
 
-async def _priced_cart(pool: asyncpg.Pool, user_id: str) -> tuple[uuid.UUID, list[Line]]:
-    """The cart's lines priced from the catalog (never from the client): one statement on a plain connection."""
-    async with plain_connection(pool) as connection:
-        cart, items = await carts.priced_lines(connection, user_id)
+def _priced_cart(cart: uuid.UUID | None, items: list[carts.PricedLine]) -> tuple[uuid.UUID, list[Line]]:
+    """The cart's lines priced from the catalog (never from the client), read with the claim."""
     if cart is None or not items:
         raise CartEmpty()
     gone = {line.book_id: line.title for line in items if not line.active}
