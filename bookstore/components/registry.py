@@ -31,6 +31,10 @@ SERVICE_DATABASES = {"ecom-db", "inventory-db"}  # owned by the FastAPI services
 # Connect carries the outbox connectors too (the shop's own events: inventory commits reservations from them, which
 # expire after 15 minutes), so it must never starve: the lowest niceness instead, a small but certain share.
 CONNECT_NICE = 19
+# The order mails too: a confirmation may come a little later under load, the checkout should not wait behind it
+# (Mailpit stands in for the mail relay, which in production does not share the shop's cores). Niced rather than
+# SCHED_IDLE: a mail is never starved, it gets a small but certain share.
+MAIL_NICE = 19
 
 POSTGRES = {
     name: Postgres(
@@ -52,7 +56,7 @@ COMPONENTS: list[Component] = [
     KafkaConnect(
         name="kafka-connect", port_var="CONNECT_PORT", depends=("kafka",), ready_timeout=180, nice=CONNECT_NICE
     ),
-    Mailpit(name="mailpit", port_var="MAILPIT_PORT", extra_port_vars=("MAILPIT_SMTP_PORT",)),
+    Mailpit(name="mailpit", port_var="MAILPIT_PORT", extra_port_vars=("MAILPIT_SMTP_PORT",), nice=MAIL_NICE),
     Keycloak(
         name="keycloak",
         port_var="KEYCLOAK_PORT",
@@ -104,7 +108,7 @@ COMPONENTS: list[Component] = [
         },
         secret_env={"ECOM_SERVICE_CLIENT_SECRET": "ECOM_SERVICE_CLIENT_SECRET"},
     ),
-    Notifier(name="notifier", port_var="NOTIFIER_PORT", depends=("kafka", "redis", "mailpit")),
+    Notifier(name="notifier", port_var="NOTIFIER_PORT", depends=("kafka", "redis", "mailpit"), nice=MAIL_NICE),
 ]
 
 BY_NAME = {c.name: c for c in COMPONENTS}

@@ -129,7 +129,7 @@ class TestPriority:
         prefixes = {name: command.split(" _exec ")[0].rsplit(" ", 1)[0] for name, command in commands.items()}
         assert prefixes["flink-taskmanager"] == prefixes["flink-jobmanager"] == "chrt --idle 0"
         assert prefixes["analytics-keeper"] == "chrt --idle 0"
-        assert prefixes["kafka-connect"] == "nice -n 19"
+        assert prefixes["kafka-connect"] == prefixes["notifier"] == prefixes["mailpit"] == "nice -n 19"
         assert commands["ecom"].startswith(str(Path(sys.executable).parent / "bookstore"))
 
     def test_the_prefix_execs_the_command_with_the_policy(self) -> None:
