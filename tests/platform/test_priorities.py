@@ -1,5 +1,6 @@
 """The analytics pipeline yields the cores to the shop: Flink and the keeper run as SCHED_IDLE (only on CPU time the
-shop leaves), Connect, which also carries the outbox connectors, at the lowest niceness; the shop at neither."""
+shop leaves), Connect, which also carries the outbox connectors, at the lowest niceness, and so do the order mails
+(the notifier and Mailpit); the shop at neither."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bookstore.components import COMPONENTS, Context
 from bookstore.supervise import Supervisor
 
 IDLE = {"flink-jobmanager", "flink-taskmanager", "analytics-keeper"}
+NICED = {"kafka-connect", "notifier", "mailpit"}
 POLICY_NAMES = {os.SCHED_OTHER: "other", os.SCHED_IDLE: "idle", os.SCHED_BATCH: "batch"}
 
 
@@ -36,6 +38,6 @@ class TestPriorities:
         seen = _priorities(ctx)
         assert set(seen) == {c.name for c in COMPONENTS}  # every component is running: none escapes the check
         assert {name: seen[name] for name in IDLE} == {name: {("idle", 0)} for name in IDLE}
-        assert seen["kafka-connect"] == {("other", 19)}
-        rest = {name: prio for name, prio in seen.items() if name not in IDLE | {"kafka-connect"}}
+        assert {name: seen[name] for name in NICED} == {name: {("other", 19)} for name in NICED}
+        rest = {name: prio for name, prio in seen.items() if name not in IDLE | NICED}
         assert rest == {name: {("other", 0)} for name in rest}
