@@ -49,11 +49,13 @@ def create_app(
         # Inventory must answer within the timeout or the checkout reports 503 (the saga never hangs). Idle
         # connections are closed after 4 s, before inventory's uvicorn closes them (5 s): a request sent on a
         # connection the server is closing just then fails.
-        inventory_http = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=4),
-            timeout=aiohttp.ClientTimeout(total=settings.inventory_timeout_seconds),
-        )
-        async with inventory_http, httpx.AsyncClient(timeout=httpx.Timeout(settings.inventory_timeout_seconds)) as http:
+        async with (
+            aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=4),
+                timeout=aiohttp.ClientTimeout(total=settings.inventory_timeout_seconds),
+            ) as inventory_http,
+            httpx.AsyncClient(timeout=httpx.Timeout(settings.inventory_timeout_seconds)) as http,
+        ):
             tokens = service_tokens or ServiceToken(
                 http,
                 token_url=settings.oidc_token_url,

@@ -26,7 +26,7 @@ from ecom.orders.exceptions import InventoryDown
 from ecom.orders.schemas import OrderRead
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
-from servicekit.db import plain_connection
+from servicekit.db import plain_connection, plain_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ async def _store(
 ) -> OrderRead:
     """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction of two statements
     (`repository.complete_and_lock`, `repository.place`), on a plain connection."""
-    async with plain_connection(pool) as connection, connection.transaction():
+    async with plain_transaction(pool) as connection:
         at = await repository.complete_and_lock(connection, order_id, cart)
         if at is None:
             raise RuntimeError("the checkout claim was given up by the recovery sweep")
