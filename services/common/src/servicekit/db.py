@@ -3,7 +3,7 @@
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -32,13 +32,20 @@ def to_asyncpg_dsn(url: str) -> str:
 
 # Connections a worker keeps open. Overflow connections are closed when returned, so under load they would be
 # reopened (TLS and authentication each time) request after request: the pool itself is sized for the load.
-def create_engine(database_url: str, *, pool_size: int = 20, max_overflow: int = 10) -> AsyncEngine:
+def create_engine(
+    database_url: str,
+    *,
+    pool_size: int = 20,
+    max_overflow: int = 10,
+    server_settings: Mapping[str, str] | None = None,
+) -> AsyncEngine:
+    """The worker's SQLAlchemy engine; `server_settings` are session settings each connection starts with."""
     engine = create_async_engine(
         to_asyncpg_url(database_url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=10,
-        connect_args={"timeout": 5, "command_timeout": 30},
+        connect_args={"timeout": 5, "command_timeout": 30, "server_settings": dict(server_settings or {})},
     )
     ping_when_idle(engine)
     return engine
@@ -138,10 +145,14 @@ async def _returned(connection: PlainConnection) -> None:
     connection.returned_at = time.monotonic()
 
 
-async def create_plain_pool(database_url: str, *, size: int = PLAIN_POOL_SIZE) -> asyncpg.Pool:
-    """The worker's pool of plain connections (`plain_connection`), opened as they are first needed."""
+async def create_plain_pool(
+    database_url: str, *, size: int = PLAIN_POOL_SIZE, server_settings: Mapping[str, str] | None = None
+) -> asyncpg.Pool:
+    """The worker's pool of plain connections (`plain_connection`), opened as they are first needed, each starting
+    with `server_settings`."""
     pool: asyncpg.Pool = await asyncpg.create_pool(
         to_asyncpg_dsn(database_url),
+        server_settings=dict(server_settings or {}),
         min_size=0,
         max_size=size,
         connection_class=PlainConnection,

@@ -9,6 +9,7 @@ from ecom.admin.router import router as admin_router
 from ecom.cart.guest import GuestCarts
 from ecom.cart.router import router as cart_router
 from ecom.catalog.fast import FastCatalogReads
+from ecom.catalog.repository import TYPO_SETTINGS
 from ecom.catalog.router import router as catalog_router
 from ecom.checkout.router import router as checkout_router
 from ecom.checkout.service import run_recovery_loop
@@ -29,6 +30,8 @@ SERVICE = ServiceInfo(
     description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
     # The guest cart cookie must travel with the storefront's requests.
     cors=Cors(["GET", "POST", "PUT", "PATCH", "DELETE"], headers=["X-CSRF-Token", "Idempotency-Key"], credentials=True),
+    # The search's typo branch (`<%`) matches at the catalog's threshold.
+    database_settings=TYPO_SETTINGS,
 )
 
 

@@ -1,0 +1,116 @@
+"""How the catalog search's cost grows with the catalog (`make up` first). Prints numbers; asserts nothing.
+
+    .venv/bin/python scripts/bench_search_scale.py [--books 20000 100000] [--rounds 5]
+
+In the running ecom database, inside one transaction that is rolled back (nothing is committed, so nothing reaches
+the shop or the analytics pipeline), for the shipped catalog first (the baseline of the same run) and then with
+each `--books` count of synthetic books added: the time of one search page, on one connection, for a fixed set of
+queries (words, a phrase, misspellings, a stop word), with
+
+- the search ecom runs (`ecom.catalog.repository.search`: every branch of its WHERE answered by an index), and
+- the same statement with the typo branch written as a comparison of word similarities with the threshold (the
+  search before 2026-11-29: no index can answer it, so every book's similarities are computed).
+
+Both must find the same number of books for every query (the script stops if they do not). The bulk insert's
+entries are merged into the GIN indexes (`gin_clean_pending_list`), as a catalog that grows by the book has them;
+afterwards the book table is vacuumed and analysed, so the rolled-back rows leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "services" / "ecom" / "src"))
+
+from ecom.catalog import repository  # noqa: E402
+
+from bookstore.platform import build_context  # noqa: E402
+
+QUERIES = ["tolkein", "war and peace", "hobbit", "jane austin", "the", "pride", "quixotik wanderins", "orwel"]
+SEARCH_INDEXES = ["ix_book_search_vector", "ix_book_title_trgm", "ix_book_author_trgm"]
+# Titles, authors and descriptions of hexadecimal words: none of them is a query above.
+SYNTHETIC_BOOKS = """
+INSERT INTO book (id, title, author, isbn13, genre, published_year, price, description)
+SELECT gen_random_uuid(), substr(md5(i::text), 1, 7) || ' ' || substr(md5((i * 7)::text), 3, 9),
+  substr(md5((i * 3)::text), 1, 6) || ' ' || substr(md5((i * 5)::text), 2, 8), '6' || lpad(i::text, 12, '0'),
+  'synthetic', 2000, 10, 'about ' || substr(md5((i * 11)::text), 1, 8)
+FROM generate_series($1::int, $2::int) AS i"""
+INDEXED_TYPOS = "$1 <% title OR $1 <% author"
+COMPARED_TYPOS = f"greatest(word_similarity($1, title), word_similarity($1, author)) >= {repository.TYPO_THRESHOLD}"
+
+
+async def timed(connection: asyncpg.Connection, sql: str, rounds: int) -> tuple[float, dict[str, int]]:
+    """Median milliseconds of one search page over the queries, and each query's number of matches."""
+    totals: dict[str, int] = {}
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for q in QUERIES:
+            _, totals[q] = await repository._page(connection, sql, repository._SEARCH_ORDER, [q], offset=0, limit=20)
+        times.append((time.perf_counter() - start) * 1000 / len(QUERIES))
+    return statistics.median(times), totals
+
+
+async def main(counts: list[int], rounds: int) -> None:
+    ctx = build_context(write_secrets=False)
+    if INDEXED_TYPOS not in repository._SEARCH:
+        raise SystemExit("the search's typo branch is no longer written as this script expects; update it")
+    before = repository._SEARCH.replace(INDEXED_TYPOS, COMPARED_TYPOS)
+    connection = await asyncpg.connect(
+        host="127.0.0.1",
+        port=ctx.port("ECOM_DB_PORT"),
+        user="postgres",
+        password=ctx.env["ECOM_DB_ADMIN_PASSWORD"],
+        database="ecom",
+        server_settings=repository.TYPO_SETTINGS,
+    )
+    rows = ["| active books | search (indexed) ms | before 2026-11-29 ms | ratio |", "| ---: | ---: | ---: | ---: |"]
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        try:
+            added = 0
+            for count in [0, *sorted(counts)]:
+                if count > added:
+                    print(f"adding {count - added} synthetic books ...", flush=True)
+                    await connection.execute(SYNTHETIC_BOOKS, added + 1, count)
+                    await connection.execute(
+                        "SELECT gin_clean_pending_list(index::regclass) FROM unnest($1::text[]) AS index",
+                        SEARCH_INDEXES,
+                    )
+                    await connection.execute("ANALYZE book")
+                    added = count
+                books = await connection.fetchval("SELECT count(*) FROM book WHERE active")
+                now, found = await timed(connection, repository._SEARCH, rounds)
+                then, found_before = await timed(connection, before, max(1, rounds // 5) if count else rounds)
+                if found != found_before:
+                    raise SystemExit(f"the two statements found different books: {found} vs {found_before}")
+                line = f"| {books} | {now:.2f} | {then:.2f} | {then / now:.1f}x |"
+                print(line, flush=True)
+                rows.append(line)
+        finally:
+            await transaction.rollback()
+        print("rolled back; vacuuming the book table ...", flush=True)
+        await connection.execute("VACUUM (ANALYZE) book")
+    finally:
+        await connection.close()
+    print()
+    print(f"ms per search page (median of rounds), queries: {', '.join(QUERIES)}")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--books", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(main(args.books, args.rounds))
