@@ -1,8 +1,10 @@
+import contextlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import asyncpg
 import pytest
 from factories import SigningKey, admin_token, bearer, book_body, create_book, csrf_headers
 from fastapi import FastAPI
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ecom.catalog import repository
 from ecom.catalog.schemas import BookPage, BookRead, SortOrder
 from ecom.models import Book
+from ecom.models.book import PAGE_INDEXES
 from servicekit.db import plain_connection
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -21,6 +24,57 @@ Sessions = async_sessionmaker[AsyncSession]
 def genre() -> str:
     """A genre no other test uses, so counts and orders are exact."""
     return f"G-{uuid.uuid4().hex[:10]}"
+
+
+# Books whose titles, authors and descriptions are made of hexadecimal words: nothing a test searches for.
+SYNTHETIC_BOOKS = """
+INSERT INTO book (id, title, author, isbn13, genre, published_year, price, description)
+SELECT gen_random_uuid(), substr(md5(i::text), 1, 7) || ' ' || substr(md5((i * 7)::text), 3, 9),
+  substr(md5((i * 3)::text), 1, 6) || ' ' || substr(md5((i * 5)::text), 2, 8), '7' || lpad(i::text, 12, '0'),
+  'synthetic', 2000 + i % 20, 5 + i % 50, 'about ' || substr(md5((i * 11)::text), 1, 8)
+FROM generate_series(1, $1) AS i"""
+SEARCH_INDEXES = ["ix_book_search_vector", "ix_book_title_trgm", "ix_book_author_trgm"]
+
+
+@contextlib.asynccontextmanager
+async def large_catalog(app: FastAPI) -> AsyncIterator[asyncpg.Connection]:
+    """One of the app's connections, in a transaction (rolled back at the end) that added 20 000 books."""
+    async with plain_connection(app.state.plain_pool) as connection:
+        transaction = connection.transaction()
+        await transaction.start()
+        try:
+            await connection.execute(SYNTHETIC_BOOKS, 20_000)
+            # A bulk insert leaves its entries in the GIN indexes' pending lists, which PostgreSQL reads whole on
+            # every scan until (auto)vacuum merges them; merged here, as a catalog that grows by the book has them.
+            await connection.execute(
+                "SELECT gin_clean_pending_list(index::regclass) FROM unnest($1::text[]) AS index", SEARCH_INDEXES
+            )
+            await connection.execute("ANALYZE book")
+            yield connection
+        finally:
+            await transaction.rollback()
+            # ANALYZE wrote the table's size in place: what the rollback leaves is measured again.
+            await connection.execute("ANALYZE book")
+
+
+class Explaining:
+    """Stands in for a connection in `catalog.repository`'s page reads: records the plan of each statement (its
+    nodes, depth first) instead of running it, and answers an empty page."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+        self.plans: list[list[dict[str, Any]]] = []
+
+    async def fetchrow(self, sql: str, *args: Any) -> tuple[str, int]:
+        plan = json.loads(await self.connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))
+        self.plans.append(list(_plan_nodes(plan[0]["Plan"])))
+        return "[]", 0
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
 
 
 class TestListing:
@@ -84,6 +138,25 @@ class TestListing:
         await create_book(ecom_db, genre=g)
         genres = {row["genre"]: row["count"] for row in (await client.get("/ecom/books/genres")).json()}
         assert genres[g] == 2
+
+    async def test_a_large_catalogs_pages_are_read_in_order_from_an_index(self, app: FastAPI) -> None:
+        """With 20 000 more books a page is not the whole catalog sorted: for every sort order the page's books are
+        the first rows of that order's index (no sort, the total counted apart), and a genre is looked up in the
+        index of lower(genre)."""
+        async with large_catalog(app) as connection:
+            explaining = Explaining(connection)
+            for sort in SortOrder:
+                await repository.list_books(explaining, genre=None, author=None, sort=sort, offset=0, limit=20)  # type: ignore[arg-type]
+            await repository.list_books(
+                explaining, genre="Fantasy", author=None, sort=SortOrder.TITLE, offset=0, limit=20
+            )  # type: ignore[arg-type]
+        *sorted_plans, genre_plan = explaining.plans
+        for sort, nodes in zip(SortOrder, sorted_plans, strict=True):
+            (index,) = [name for name, columns in PAGE_INDEXES.items() if ", ".join(columns) == repository._ORDER[sort]]
+            assert index in {node.get("Index Name") for node in nodes}, (sort, nodes)
+            # Neither a sort nor a window (a count over the rows would read them all to the end of the index).
+            assert [node for node in nodes if node["Node Type"] in ("Sort", "WindowAgg")] == [], (sort, nodes)
+        assert "ix_book_active_genre_lower" in {node.get("Index Name") for node in genre_plan}, genre_plan
 
 
 class TestPagesWrittenByPostgres:
@@ -177,24 +250,6 @@ class TestBook:
         assert title in [b["title"] for b in found["items"]]
 
 
-# Books whose titles, authors and descriptions are made of hexadecimal words: nothing a test searches for.
-SYNTHETIC_BOOKS = """
-INSERT INTO book (id, title, author, isbn13, genre, published_year, price, description)
-SELECT gen_random_uuid(), substr(md5(i::text), 1, 7) || ' ' || substr(md5((i * 7)::text), 3, 9),
-  substr(md5((i * 3)::text), 1, 6) || ' ' || substr(md5((i * 5)::text), 2, 8), '7' || lpad(i::text, 12, '0'),
-  'synthetic', 2000, 10, 'about ' || substr(md5((i * 11)::text), 1, 8)
-FROM generate_series(1, $1) AS i"""
-
-
-SEARCH_INDEXES = ["ix_book_search_vector", "ix_book_title_trgm", "ix_book_author_trgm"]
-
-
-def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _plan_nodes(child)
-
-
 class TestSearch:
     async def test_title_match_ranks_above_description_match(self, client: AsyncClient, ecom_db: Sessions) -> None:
         word = f"zq{uuid.uuid4().hex[:6]}"
@@ -241,32 +296,17 @@ class TestSearch:
         assert larger == 0
 
     async def test_a_large_catalogs_matches_come_from_its_indexes(self, app: FastAPI) -> None:
-        """With 20 000 more books (rolled back) PostgreSQL reads none of them one by one: each branch of the search
-        (full text, title words, author words) is answered by its own index, in the plan for the query at hand and
-        in the prepared statement's generic plan, the typo branches at the catalog's threshold, which every
-        connection of the app starts with."""
-        explain = f"EXPLAIN (FORMAT JSON) {repository._SEARCH}"
-        async with plain_connection(app.state.plain_pool) as connection:
+        """With 20 000 more books PostgreSQL reads none of them one by one: each branch of the search (full text,
+        title words, author words) is answered by its own index, in the plan for the query at hand and in the
+        prepared statement's generic plan, the typo branches at the catalog's threshold, which every connection of
+        the app starts with."""
+        async with large_catalog(app) as connection:
             assert await connection.fetchval("SHOW pg_trgm.word_similarity_threshold") == str(repository.TYPO_THRESHOLD)
-            transaction = connection.transaction()
-            await transaction.start()
-            try:
-                await connection.execute(SYNTHETIC_BOOKS, 20_000)
-                # A bulk insert leaves its entries in the GIN indexes' pending lists, which PostgreSQL reads whole on
-                # every scan until (auto)vacuum merges them; merged here, as a catalog that grows by the book has them.
-                await connection.execute(
-                    "SELECT gin_clean_pending_list(index::regclass) FROM unnest($1::text[]) AS index", SEARCH_INDEXES
-                )
-                await connection.execute("ANALYZE book")
-                plans = [json.loads(await connection.fetchval(explain, "tolkein"))]
-                await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                plans.append(json.loads(await connection.fetchval(explain, "tolkein")))
-            finally:
-                await transaction.rollback()
-                # ANALYZE wrote the table's size in place: what the rollback leaves is measured again.
-                await connection.execute("ANALYZE book")
-        for plan in plans:
-            nodes = list(_plan_nodes(plan[0]["Plan"]))
+            explaining = Explaining(connection)
+            await repository.search(explaining, "tolkein", offset=0, limit=20)  # type: ignore[arg-type]
+            await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            await repository.search(explaining, "tolkein", offset=0, limit=20)  # type: ignore[arg-type]
+        for nodes in explaining.plans:
             assert set(SEARCH_INDEXES) <= {node.get("Index Name") for node in nodes}, nodes
             assert [node for node in nodes if node["Node Type"] == "Seq Scan"] == []
 

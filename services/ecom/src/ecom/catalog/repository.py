@@ -12,8 +12,11 @@ from ecom.models import Book
 
 # Read paths (the catalog's list and search) run one hand-written statement on a plain connection, and PostgreSQL
 # writes the page's items as JSON itself: no ORM objects, no rows decoded into Python values only to be encoded
-# again. The page's total comes with its rows (`count(*) over ()`), so a page is one round trip.
-_COLUMNS = "id, title, author, isbn13, genre, published_year, price, description, created_at, count(*) OVER () AS total"
+# again. The page's total comes with its rows, so a page is one round trip: counted apart for the list (each sort
+# order's page is the first rows of an index in that order, `ecom.models.book.PAGE_INDEXES`, which a count over the
+# page's rows would have to read in full and sort), with the rows (`count(*) OVER ()`) for a search's few matches.
+_BOOK = "id, title, author, isbn13, genre, published_year, price, description, created_at"
+_COLUMNS = f"{_BOOK}, count(*) OVER () AS total"
 
 # One item of a `BookPage`, in `BookRead`'s field order and serialisation (the price and the id as strings); a
 # test compares the statements' pages with the model's.
@@ -65,21 +68,30 @@ def _escape_like(value: str) -> str:
 
 
 async def _page(
-    connection: asyncpg.Connection, sql: str, order: str, args: list[Any], *, offset: int, limit: int
+    connection: asyncpg.Connection,
+    sql: str,
+    order: str,
+    args: list[Any],
+    *,
+    offset: int,
+    limit: int,
+    count: str | None = None,
 ) -> tuple[str, int]:
-    """One page of `sql`'s rows in `order`, as a JSON array of `BookRead`s, and the number of all its rows (a
+    """One page of `sql`'s rows in `order`, as a JSON array of `BookRead`s, and the number of all its rows: from
+    `count` (a statement counting them, run in the same statement) if given, else from the rows' `total` column (a
     second count only for a page past the end)."""
     n = len(args)
     within_page = ", ".join(f"page.{key}" for key in order.split(", "))  # `item` has columns of the same names
+    total = f"({count})" if count else "max(page.total)"
     paged = f"""
-SELECT json_agg(item ORDER BY {within_page})::text AS items, max(page.total) AS total
+SELECT json_agg(item ORDER BY {within_page})::text AS items, {total} AS total
 FROM ({sql} ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}) AS page
 CROSS JOIN LATERAL ({_ITEM}) AS item"""  # noqa: S608
-    items, total = await connection.fetchrow(paged, *args, limit, offset)
-    if items is not None:
-        return items, total
-    total = await connection.fetchval(f"SELECT count(*) FROM ({sql}) AS page", *args) if offset else 0  # noqa: S608
-    return "[]", total
+    items, found = await connection.fetchrow(paged, *args, limit, offset)
+    if items is not None or count:
+        return items or "[]", found
+    found = await connection.fetchval(f"SELECT count(*) FROM ({sql}) AS page", *args) if offset else 0  # noqa: S608
+    return "[]", found
 
 
 async def list_books(
@@ -99,8 +111,9 @@ async def list_books(
     if author:
         args.append(f"%{_escape_like(author)}%")
         where.append(f"author ILIKE ${len(args)} ESCAPE '\\'")
-    sql = f"SELECT {_COLUMNS} FROM book WHERE {' AND '.join(where)}"  # noqa: S608
-    return await _page(connection, sql, _ORDER[sort], args, offset=offset, limit=limit)
+    condition = " AND ".join(where)
+    sql, count = f"SELECT {_BOOK} FROM book WHERE {condition}", f"SELECT count(*) FROM book WHERE {condition}"  # noqa: S608
+    return await _page(connection, sql, _ORDER[sort], args, offset=offset, limit=limit, count=count)
 
 
 async def search(connection: asyncpg.Connection, q: str, *, offset: int, limit: int) -> tuple[str, int]:

@@ -15,6 +15,20 @@ SEARCH_VECTOR = (
     "setweight(to_tsvector('english', coalesce(description, '')), 'C')"
 )
 
+# Each sort order of the catalog's pages (`ecom.catalog.repository._ORDER`) has a partial index in that order, so a
+# page is the first rows of its index (migration 0004).
+PAGE_INDEXES = {
+    "ix_book_page_title": ["title", "id"],
+    "ix_book_page_title_desc": ["title DESC", "id"],
+    "ix_book_page_author": ["author", "title", "id"],
+    "ix_book_page_author_desc": ["author DESC", "title", "id"],
+    "ix_book_page_price": ["price", "title", "id"],
+    "ix_book_page_price_desc": ["price DESC", "title", "id"],
+    "ix_book_page_year": ["published_year", "title", "id"],
+    "ix_book_page_year_desc": ["published_year DESC", "title", "id"],
+    "ix_book_page_newest": ["created_at DESC", "title", "id"],
+}
+
 
 class Book(Base):
     __tablename__ = "book"
@@ -23,7 +37,12 @@ class Book(Base):
         Index("ix_book_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_book_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
         Index("ix_book_author_trgm", "author", postgresql_using="gin", postgresql_ops={"author": "gin_trgm_ops"}),
-        Index("ix_book_active_genre", "genre", postgresql_where=text("active")),
+        # The genre filter compares lower(genre).
+        Index("ix_book_active_genre_lower", text("lower(genre)"), postgresql_where=text("active")),
+        *(
+            Index(name, *(text(column) for column in columns), postgresql_where=text("active"))
+            for name, columns in PAGE_INDEXES.items()
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

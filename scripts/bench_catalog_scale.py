@@ -1,15 +1,17 @@
-"""How the catalog search's cost grows with the catalog (`make up` first). Prints numbers; asserts nothing.
+"""How the catalog's pages cost as the catalog grows (`make up` first). Prints numbers; asserts nothing.
 
-    .venv/bin/python scripts/bench_search_scale.py [--books 20000 100000] [--rounds 5]
+    .venv/bin/python scripts/bench_catalog_scale.py [--books 20000 100000] [--rounds 5]
 
 In the running ecom database, inside one transaction that is rolled back (nothing is committed, so nothing reaches
 the shop or the analytics pipeline), for the shipped catalog first (the baseline of the same run) and then with
-each `--books` count of synthetic books added: the time of one search page, on one connection, for a fixed set of
-queries (words, a phrase, misspellings, a stop word), with
+each `--books` count of synthetic books added, on one connection:
 
-- the search ecom runs (`ecom.catalog.repository.search`: every branch of its WHERE answered by an index), and
-- the same statement with the typo branch written as a comparison of word similarities with the threshold (the
-  search before 2026-11-29: no index can answer it, so every book's similarities are computed).
+- the time of one search page for a fixed set of queries (words, a phrase, misspellings, a stop word), with the
+  search ecom runs (`ecom.catalog.repository.search`: every branch of its WHERE answered by an index) and with the
+  same statement's typo branch written as a comparison of word similarities with the threshold (the search before
+  2026-11-29: no index can answer it, so every book's similarities are computed);
+- the time of one list page (`ecom.catalog.repository.list_books`) for several sorts, a genre, an author and a page
+  deep into the catalog.
 
 Both must find the same number of books for every query (the script stops if they do not). The bulk insert's
 entries are merged into the GIN indexes (`gin_clean_pending_list`), as a catalog that grows by the book has them;
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "services" / "ecom" / "src"))
 
 from ecom.catalog import repository  # noqa: E402
+from ecom.catalog.schemas import SortOrder  # noqa: E402
 
 from bookstore.platform import build_context  # noqa: E402
 
@@ -46,6 +49,30 @@ SELECT gen_random_uuid(), substr(md5(i::text), 1, 7) || ' ' || substr(md5((i * 7
 FROM generate_series($1::int, $2::int) AS i"""
 INDEXED_TYPOS = "$1 <% title OR $1 <% author"
 COMPARED_TYPOS = f"greatest(word_similarity($1, title), word_similarity($1, author)) >= {repository.TYPO_THRESHOLD}"
+
+
+# (label, list_books' filters, sort, offset)
+PAGES = [
+    ("title", None, None, SortOrder.TITLE, 0),
+    ("-price", None, None, SortOrder.PRICE_DESC, 0),
+    ("newest", None, None, SortOrder.NEWEST, 0),
+    ("genre", "fantasy", None, SortOrder.TITLE, 0),
+    ("author", None, "tolk", SortOrder.TITLE, 0),
+    ("page 100", None, None, SortOrder.TITLE, 1980),
+]
+
+
+async def timed_pages(connection: asyncpg.Connection, rounds: int) -> list[float]:
+    """Median milliseconds of each of PAGES."""
+    medians = []
+    for _, genre, author, sort, offset in PAGES:
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            await repository.list_books(connection, genre=genre, author=author, sort=sort, offset=offset, limit=20)
+            times.append((time.perf_counter() - start) * 1000)
+        medians.append(statistics.median(times))
+    return medians
 
 
 async def timed(connection: asyncpg.Connection, sql: str, rounds: int) -> tuple[float, dict[str, int]]:
@@ -74,6 +101,10 @@ async def main(counts: list[int], rounds: int) -> None:
         server_settings=repository.TYPO_SETTINGS,
     )
     rows = ["| active books | search (indexed) ms | before 2026-11-29 ms | ratio |", "| ---: | ---: | ---: | ---: |"]
+    pages = [
+        f"| active books | {' | '.join(f'list: {label} ms' for label, *_ in PAGES)} |",
+        f"| ---: |{' ---: |' * len(PAGES)}",
+    ]
     try:
         transaction = connection.transaction()
         await transaction.start()
@@ -97,6 +128,9 @@ async def main(counts: list[int], rounds: int) -> None:
                 line = f"| {books} | {now:.2f} | {then:.2f} | {then / now:.1f}x |"
                 print(line, flush=True)
                 rows.append(line)
+                listed = f"| {books} | {' | '.join(f'{ms:.2f}' for ms in await timed_pages(connection, rounds))} |"
+                print(listed, flush=True)
+                pages.append(listed)
         finally:
             await transaction.rollback()
         print("rolled back; vacuuming the book table ...", flush=True)
@@ -106,6 +140,9 @@ async def main(counts: list[int], rounds: int) -> None:
     print()
     print(f"ms per search page (median of rounds), queries: {', '.join(QUERIES)}")
     print("\n".join(rows))
+    print()
+    print("ms per list page (median of rounds)")
+    print("\n".join(pages))
 
 
 if __name__ == "__main__":
