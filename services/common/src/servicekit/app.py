@@ -3,9 +3,9 @@
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -46,9 +46,6 @@ class ServiceInfo:
     title: str
     description: str
     cors: Cors
-    # Session settings every database connection of the service starts with (asyncpg's server_settings), for
-    # statements whose meaning depends on one (ecom's search: pg_trgm's word similarity threshold).
-    database_settings: Mapping[str, str] = field(default_factory=dict)
 
 
 def token_validator(settings: ServiceSettings, fetcher: JwksFetcher | None = None) -> TokenValidator:
@@ -76,21 +73,19 @@ async def background(*jobs: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
 
 
 def _lifespan(
-    settings: ServiceSettings, service: ServiceInfo, jwks_fetcher: JwksFetcher | None, own: Lifespan | None
+    settings: ServiceSettings, service: str, jwks_fetcher: JwksFetcher | None, own: Lifespan | None
 ) -> Lifespan:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """What every service holds in `app.state` (database, Redis, rate limiter, token validator), then the
         service's own lifespan, which may use them."""
-        engine = create_engine(settings.database_url, server_settings=service.database_settings)
+        engine = create_engine(settings.database_url)
         redis = redis_client(settings.redis_url)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.plain_pool = plain_pool = await create_plain_pool(
-            settings.database_url, server_settings=service.database_settings
-        )
+        app.state.plain_pool = plain_pool = await create_plain_pool(settings.database_url)
         app.state.redis = redis
-        app.state.rate_limiter = RateLimiter(redis, prefix=f"{service.name}:ratelimit")
+        app.state.rate_limiter = RateLimiter(redis, prefix=f"{service}:ratelimit")
         app.state.token_validator = token_validator(settings, jwks_fetcher)
         try:
             async with own(app) if own is not None else contextlib.nullcontext():
@@ -123,7 +118,7 @@ def create_service_app(
         title=service.title,
         version="0.1.0",
         description=service.description,
-        lifespan=_lifespan(settings, service, jwks_fetcher, lifespan),
+        lifespan=_lifespan(settings, service.name, jwks_fetcher, lifespan),
         docs_url=f"{service.api_prefix}/docs",
         openapi_url=f"{service.api_prefix}/openapi.json",
         redoc_url=None,

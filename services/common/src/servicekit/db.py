@@ -32,20 +32,13 @@ def to_asyncpg_dsn(url: str) -> str:
 
 # Connections a worker keeps open. Overflow connections are closed when returned, so under load they would be
 # reopened (TLS and authentication each time) request after request: the pool itself is sized for the load.
-def create_engine(
-    database_url: str,
-    *,
-    pool_size: int = 20,
-    max_overflow: int = 10,
-    server_settings: Mapping[str, str] | None = None,
-) -> AsyncEngine:
-    """The worker's SQLAlchemy engine; `server_settings` are session settings each connection starts with."""
+def create_engine(database_url: str, *, pool_size: int = 20, max_overflow: int = 10) -> AsyncEngine:
     engine = create_async_engine(
         to_asyncpg_url(database_url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=10,
-        connect_args={"timeout": 5, "command_timeout": 30, "server_settings": dict(server_settings or {})},
+        connect_args={"timeout": 5, "command_timeout": 30},
     )
     ping_when_idle(engine)
     return engine

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from ecom.admin.router import router as admin_router
 from ecom.cart.guest import GuestCarts
 from ecom.cart.router import router as cart_router
+from ecom.catalog.dependencies import open_search_pool
 from ecom.catalog.fast import FastCatalogReads
-from ecom.catalog.repository import TYPO_SETTINGS
 from ecom.catalog.router import router as catalog_router
 from ecom.checkout.router import router as checkout_router
 from ecom.checkout.service import run_recovery_loop
@@ -30,8 +30,6 @@ SERVICE = ServiceInfo(
     description="Catalog with full-text search, guest and customer carts, idempotent checkout, orders.",
     # The guest cart cookie must travel with the storefront's requests.
     cors=Cors(["GET", "POST", "PUT", "PATCH", "DELETE"], headers=["X-CSRF-Token", "Idempotency-Key"], credentials=True),
-    # The search's typo branch (`<%`) matches at the catalog's threshold.
-    database_settings=TYPO_SETTINGS,
 )
 
 
@@ -46,7 +44,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        """Carts and CSRF tokens in Redis, the inventory client, and the checkout recovery sweep."""
+        """Carts and CSRF tokens in Redis, the inventory client, the search's pool, and the checkout recovery
+        sweep."""
         app.state.csrf = CsrfStore(app.state.redis, ttl_seconds=settings.csrf_ttl_seconds)
         app.state.guest_carts = GuestCarts(app.state.redis, ttl_seconds=settings.guest_cart_ttl_seconds)
         # Inventory must answer within the timeout or the checkout reports 503 (the saga never hangs). Idle
@@ -72,7 +71,7 @@ def create_app(
                 interval_seconds=settings.recovery_interval_seconds,
                 stale_seconds=settings.stale_checkout_seconds,
             )
-            async with background(recovery):
+            async with open_search_pool(app, settings.database_url), background(recovery):
                 yield
 
     return create_service_app(

@@ -37,9 +37,9 @@ SEARCH_INDEXES = ["ix_book_search_vector", "ix_book_title_trgm", "ix_book_author
 
 
 @contextlib.asynccontextmanager
-async def large_catalog(app: FastAPI) -> AsyncIterator[asyncpg.Connection]:
-    """One of the app's connections, in a transaction (rolled back at the end) that added 20 000 books."""
-    async with plain_connection(app.state.plain_pool) as connection:
+async def large_catalog(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of `pool`, in a transaction (rolled back at the end) that added 20 000 books."""
+    async with plain_connection(pool) as connection:
         transaction = connection.transaction()
         await transaction.start()
         try:
@@ -53,19 +53,21 @@ async def large_catalog(app: FastAPI) -> AsyncIterator[asyncpg.Connection]:
             yield connection
         finally:
             await transaction.rollback()
-            # ANALYZE wrote the table's size in place: what the rollback leaves is measured again.
-            await connection.execute("ANALYZE book")
+            # The table is rewritten without the rolled-back rows, and ANALYZE, which wrote its size in place, measures
+            # what is left: the table is as small as before for the tests that follow.
+            await connection.execute("VACUUM (FULL, ANALYZE) book")
 
 
 class Explaining:
     """Stands in for a connection in `catalog.repository`'s page reads: records the plan of each statement (its
     nodes, depth first) instead of running it, and answers an empty page."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
+    def __init__(self, connection: asyncpg.Connection | None = None) -> None:
         self.connection = connection
         self.plans: list[list[dict[str, Any]]] = []
 
     async def fetchrow(self, sql: str, *args: Any) -> tuple[str, int]:
+        assert self.connection is not None
         plan = json.loads(await self.connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args))
         self.plans.append(list(_plan_nodes(plan[0]["Plan"])))
         return "[]", 0
@@ -143,7 +145,7 @@ class TestListing:
         """With 20 000 more books a page is not the whole catalog sorted: for every sort order the page's books are
         the first rows of that order's index (no sort, the total counted apart), and a genre is looked up in the
         index of lower(genre)."""
-        async with large_catalog(app) as connection:
+        async with large_catalog(app.state.plain_pool) as connection:
             explaining = Explaining(connection)
             for sort in SortOrder:
                 await repository.list_books(explaining, genre=None, author=None, sort=sort, offset=0, limit=20)  # type: ignore[arg-type]
@@ -295,17 +297,24 @@ class TestSearch:
         assert pairs > 0
         assert larger == 0
 
-    async def test_a_large_catalogs_matches_come_from_its_indexes(self, app: FastAPI) -> None:
-        """With 20 000 more books PostgreSQL reads none of them one by one: each branch of the search (full text,
-        title words, author words) is answered by its own index, in the plan for the query at hand and in the
-        prepared statement's generic plan, the typo branches at the catalog's threshold, which every connection of
-        the app starts with."""
-        async with large_catalog(app) as connection:
-            assert await connection.fetchval("SHOW pg_trgm.word_similarity_threshold") == str(repository.TYPO_THRESHOLD)
-            explaining = Explaining(connection)
+    async def test_every_search_is_answered_by_its_indexes(self, app: FastAPI) -> None:
+        """PostgreSQL reads no book one by one for a search: each branch (full text, title words, author words) is
+        answered by its own index, with 20 000 more books and for the few the tests leave (where it would rather
+        read them all), in the plan for the query at hand and in the prepared statement's generic plan. The search's
+        own connections start with the catalog's typo threshold and sequential scans off (`SEARCH_SETTINGS`)."""
+        explaining = Explaining()
+        async with large_catalog(app.state.search_pool) as connection:
+            explaining.connection = connection
             await repository.search(explaining, "tolkein", offset=0, limit=20)  # type: ignore[arg-type]
             await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             await repository.search(explaining, "tolkein", offset=0, limit=20)  # type: ignore[arg-type]
+        async with plain_connection(app.state.search_pool) as connection:
+            for name, value in repository.SEARCH_SETTINGS.items():
+                assert await connection.fetchval(f"SHOW {name}") == value
+            assert await connection.fetchval("SELECT count(*) FROM book") < 1000
+            explaining.connection = connection
+            await repository.search(explaining, "tolkein", offset=0, limit=20)  # type: ignore[arg-type]
+        assert len(explaining.plans) == 3
         for nodes in explaining.plans:
             assert set(SEARCH_INDEXES) <= {node.get("Index Name") for node in nodes}, nodes
             assert [node for node in nodes if node["Node Type"] == "Seq Scan"] == []

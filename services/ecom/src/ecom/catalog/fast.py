@@ -104,9 +104,11 @@ async def _search(connection: Any, args: dict[str, Any]) -> bytes:
     return await service.search(connection, args.pop("q"), **args)
 
 
-ROUTES: dict[str, tuple[RouteTemplate, Callable[[bytes], dict[str, Any] | None], Answer]] = {
-    f"{API_PREFIX}/books": (RouteTemplate(f"{API_PREFIX}/books"), list_args, _list),
-    f"{API_PREFIX}/books/search": (RouteTemplate(f"{API_PREFIX}/books/search"), search_args, _search),
+# Path -> its template, its parameters' parser, its answer, and the `app.state` pool it reads from (the routes' own:
+# the plain pool for the list, the search pool for search, `catalog.dependencies`).
+ROUTES: dict[str, tuple[RouteTemplate, Callable[[bytes], dict[str, Any] | None], Answer, str]] = {
+    f"{API_PREFIX}/books": (RouteTemplate(f"{API_PREFIX}/books"), list_args, _list, "plain_pool"),
+    f"{API_PREFIX}/books/search": (RouteTemplate(f"{API_PREFIX}/books/search"), search_args, _search, "search_pool"),
 }
 
 
@@ -128,6 +130,7 @@ class FastCatalogReads:
         template: RouteTemplate,
         parse: Callable[[bytes], dict[str, Any] | None],
         answer: Answer,
+        pool: str,
     ) -> bool:
         """True once the page is sent; False, having sent nothing, to leave the request to the routes."""
         args = parse(scope["query_string"])
@@ -141,7 +144,7 @@ class FastCatalogReads:
             )
         except TooManyRequests:
             return False  # the route counts the request again and answers 429 with its usual body
-        async with plain_connection(request.app.state.plain_pool) as connection:
+        async with plain_connection(getattr(request.app.state, pool)) as connection:
             body = await answer(connection, args)
         scope["route"] = template
         headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]

@@ -36,29 +36,35 @@ _ORDER = {
     SortOrder.NEWEST: "created_at DESC, title, id",
 }
 
-# Below this trigram word similarity a query is not taken as a misspelling of a title or author word. The search's
-# `<%` operator reads it from the session setting pg_trgm.word_similarity_threshold, which every ecom connection
-# starts with (`ecom.main.SERVICE.database_settings`; a test checks the two agree).
+# Below this trigram word similarity a query is not taken as a misspelling of a title or author word.
 TYPO_THRESHOLD = 0.45
-TYPO_SETTINGS = {"pg_trgm.word_similarity_threshold": str(TYPO_THRESHOLD)}
+# The session settings of the connections `search` runs on (ecom's search pool, `ecom.catalog.dependencies`): the
+# typo branch's `<%` reads its threshold from pg_trgm.word_similarity_threshold, and sequential scans are off so
+# PostgreSQL plans every search from its indexes. It prices the trigram indexes above reading a small catalog, which
+# costs several times more (the shipped 124 books: 1.2-1.5 ms of execution per search read in full, 0.2 ms from the
+# indexes; searches per second through the gateway 954-1 052 -> 2 277-2 484; docs/benchmarks.md); with tens of
+# thousands of books it takes the indexes on its own. Only the search statement runs on these connections.
+SEARCH_SETTINGS = {"pg_trgm.word_similarity_threshold": str(TYPO_THRESHOLD), "enable_seqscan": "off"}
 
 # Full-text matches ranked by ts_rank_cd (title > author > description), plus trigram matches of title or author
 # words so a misspelling (`tolkein`) still finds the book. $1 is the query text. Each branch of the WHERE is an
 # operator one index answers (the search vector's GIN index, the title's and the author's trigram GIN indexes, as a
-# BitmapOr), so a large catalog is not read book by book: with 20 000 books a search took 150-165 ms while the typo
-# branch compared word similarities with the threshold itself (no index can answer that), 0.2 ms with `<%`
-# (docs/benchmarks.md; a test checks the plan). The score's word similarities are computed for the matches only.
-# The similarity of the whole title is not part of the score: the whole title is one of the extents word_similarity
-# takes the best of, and it divides by the query's trigrams only, so it is never smaller (a test checks this on the
-# catalog). The query is parsed once, in FROM: as a column it was parsed again for every book whenever PostgreSQL
-# ran the prepared statement's generic plan (its parameter unknown at planning, the call cannot be folded into a
-# constant). (S608: the statements below are put together from constants only; every value a caller sends is a
-# bind parameter.)
+# BitmapOr), so a large catalog is not read book by book: with 100 000 books a search took 540-790 ms while the typo
+# branch compared word similarities with the threshold itself (no index can answer that), 1.4-1.9 ms with `<%`
+# (scripts/bench_catalog_scale.py; a test checks the plans). `active IS NOT FALSE` means `active` (the column is NOT
+# NULL) but implies no partial index's `WHERE active`: with sequential scans off (SEARCH_SETTINGS) PostgreSQL would
+# otherwise read every active book through such an index. The score's word similarities are computed for the
+# matches only. The similarity of the whole title is not part of the score: the whole title is one of the extents
+# word_similarity takes the best of, and it divides by the query's trigrams only, so it is never smaller (a test
+# checks this on the catalog). The query is parsed once, in FROM: as a column it was parsed again for every book
+# whenever PostgreSQL ran the prepared statement's generic plan (its parameter unknown at planning, the call cannot
+# be folded into a constant). (S608: the statements below are put together from constants only; every value a
+# caller sends is a bind parameter.)
 _SEARCH = f"""
 SELECT {_COLUMNS},
   ts_rank_cd(search_vector, tsquery) * 2 + greatest(word_similarity($1, title), word_similarity($1, author)) AS rank
 FROM book, websearch_to_tsquery('english', $1) AS tsquery
-WHERE active AND (search_vector @@ tsquery OR $1 <% title OR $1 <% author)
+WHERE active IS NOT FALSE AND (search_vector @@ tsquery OR $1 <% title OR $1 <% author)
 """  # noqa: S608
 _SEARCH_ORDER = "rank DESC, title, id"
 

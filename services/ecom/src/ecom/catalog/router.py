@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from ecom.catalog import service
 from ecom.catalog.covers import render_cover
+from ecom.catalog.dependencies import SearcherDep
 from ecom.catalog.schemas import (
     MAX_AUTHOR,
     MAX_GENRE,
@@ -44,13 +45,13 @@ async def list_books(
 
 @router.get("/search", response_model=BookPage, responses=error_responses(422, 429))
 async def search_books(
-    reader: ReaderDep,
+    searcher: SearcherDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S", description="words to look for"), NoNul],
     page: Page = 1,
     size: Size = 20,
 ) -> Response:
     """Ranked full-text search over title, author and description; tolerates typos."""
-    return Response(await service.search(reader, q.strip(), page=page, size=size), media_type="application/json")
+    return Response(await service.search(searcher, q.strip(), page=page, size=size), media_type="application/json")
 
 
 @router.get("/genres", response_model=list[GenreCount], responses=error_responses(429))
