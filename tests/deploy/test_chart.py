@@ -3,6 +3,7 @@ would otherwise slip in."""
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
@@ -72,6 +73,36 @@ class TestRender:
         assert "volumeSnapshot" in cluster("default", "ecom-db")["spec"]["backup"]
         # Production mails through a real relay: no Mailpit.
         assert not [o for o in rendered["production"] if o["metadata"]["name"] == "mailpit"]
+
+    def test_each_services_database_admits_its_pools_at_the_autoscaling_maximum(self, rendered: dict) -> None:
+        """Every pod of ecom and inventory, scaled out as far as its autoscaler goes, may fill each of its workers'
+        pools (the sizes the code sets) and still leave room for migrations, Debezium's snapshot reads and an
+        operator's psql in the database's max_connections."""
+        from ecom.catalog.dependencies import SEARCH_POOL_SIZE
+        from servicekit.db import PLAIN_POOL_SIZE, create_engine
+
+        engine = inspect.signature(create_engine).parameters
+        per_worker = engine["pool_size"].default + engine["max_overflow"].default + PLAIN_POOL_SIZE
+        own_pools = {"ecom": SEARCH_POOL_SIZE, "inventory": 0}
+        for profile, objects in rendered.items():
+
+            def find(kind: str, name: str, objects: list = objects) -> dict | None:
+                return next((o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name), None)
+
+            for service, own in own_pools.items():
+                deployment = find("Deployment", service)
+                hpa = find("HorizontalPodAutoscaler", service)
+                cluster = find("Cluster", f"{service}-db")
+                assert deployment is not None and cluster is not None, (profile, service)
+                pods = hpa["spec"]["maxReplicas"] if hpa else deployment["spec"]["replicas"]
+                env = {
+                    e["name"]: e.get("value")
+                    for container in deployment["spec"]["template"]["spec"]["containers"]
+                    for e in container.get("env", [])
+                }
+                workers = int(env.get(f"{service.upper()}_WORKERS") or 1)
+                limit = int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
+                assert pods * workers * (per_worker + own) + 10 <= limit, (profile, service, pods, workers)
 
     def test_analytics_switch_removes_flink_superset_and_cdc_but_keeps_the_outbox(self, render) -> None:
         off = render("--set", "analytics.enabled=false")
