@@ -31,12 +31,11 @@ def to_asyncpg_dsn(url: str) -> str:
 
 
 # Connections a worker keeps open. Overflow connections are closed when returned, so under load they would be
-# reopened (TLS and authentication each time) request after request: the pool itself is sized for the load.
+# reopened (TLS and authentication each time) request after request: the pool itself is sized for the load, which
+# is small since the hot paths (catalog pages, carts, checkout, reservations) run on plain connections
+# (`create_plain_pool`) and the ORM's (admin, orders, idempotent replays, recovery sweeps) are rare. A worker's pools
+# together are what the chart's PostgreSQL max_connections is sized by (tests/deploy/test_chart.py).
 def create_engine(database_url: str, *, pool_size: int = 10, max_overflow: int = 0) -> AsyncEngine:
-    """The worker's SQLAlchemy engine. The hot paths (catalog pages, carts, checkout, reservations) run on plain
-    connections (`create_plain_pool`); the ORM's paths (admin, orders, idempotent replays, recovery sweeps) share
-    ten connections a worker, none opened beyond them (an overflow connection is opened and closed per request). A
-    worker's pools together are what the chart's PostgreSQL max_connections is sized by."""
     engine = create_async_engine(
         to_asyncpg_url(database_url),
         pool_size=pool_size,

@@ -50,7 +50,7 @@ SEARCH_SETTINGS = {"pg_trgm.word_similarity_threshold": str(TYPO_THRESHOLD), "en
 # words so a misspelling (`tolkein`) still finds the book. $1 is the query text. Each branch of the WHERE is an
 # operator one index answers (the search vector's GIN index, the title's and the author's trigram GIN indexes, as a
 # BitmapOr), so a large catalog is not read book by book: with 100 000 books a search took 540-790 ms while the typo
-# branch compared word similarities with the threshold itself (no index can answer that), 1.4-1.9 ms with `<%`
+# branch compared word similarities with the threshold itself (no index can answer that), 1.1-1.9 ms with `<%`
 # (scripts/bench_catalog_scale.py; a test checks the plans). `active IS NOT FALSE` means `active` (the column is NOT
 # NULL) but implies no partial index's `WHERE active`: with sequential scans off (SEARCH_SETTINGS) PostgreSQL would
 # otherwise read every active book through such an index. The score's word similarities are computed for the
