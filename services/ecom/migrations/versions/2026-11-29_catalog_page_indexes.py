@@ -21,7 +21,8 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Name -> the index's columns, in `ecom.catalog.repository._ORDER`'s orders (`ecom.models.book.PAGE_INDEXES`).
+# Name -> the index's columns, in `ecom.catalog.repository._ORDER`'s orders: `ecom.models.book.PAGE_INDEXES` as of this
+# revision, copied (a migration never imports the models, which change after it).
 PAGE_INDEXES = {
     "ix_book_page_title": ["title", "id"],
     "ix_book_page_title_desc": ["title DESC", "id"],
