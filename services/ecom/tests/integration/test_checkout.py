@@ -4,7 +4,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema
@@ -15,8 +15,13 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecom.checkout import repository as checkouts
 from ecom.checkout.service import recover_stale
 from ecom.config import REPO_ROOT
+from ecom.events import schemas as event_schemas
+from ecom.events.service import order_event
+from ecom.orders.repository import new_order
+from servicekit.db import plain_connection
 
 BASE_URL = "https://ecom.test"
 
@@ -319,6 +324,39 @@ class TestCompensation:
         )
         assert released == [{"status": "released"}]
         assert await stock(inventory_db, book) == (4, 0)
+
+    async def test_an_order_whose_claim_was_given_up_is_not_written(
+        self, app: FastAPI, client: AsyncClient, ecom_db: Sessions, inventory_db: Sessions, signing_key: SigningKey
+    ) -> None:
+        """The recovery sweep gave a slow attempt up (its pending claim deleted, its reservation released) before the
+        attempt wrote its order: the order's one statement writes nothing (no order, no event) and the cart keeps
+        its lines."""
+        book = await stocked_book(ecom_db, inventory_db, 5)
+        customer = await Customer(signing_key, client).login()
+        await customer.add(book, 2)
+        order_id = uuid.uuid4()
+        async with plain_connection(app.state.plain_pool) as connection:
+            claimed, cart, lines = await checkouts.claim(connection, customer.subject, str(uuid.uuid4()), order_id)
+        assert claimed and cart is not None and len(lines) == 1
+        async with ecom_db() as session, session.begin():
+            await checkouts.unclaim(session, order_id)
+        order = new_order(
+            order_id=order_id,
+            user_id=customer.subject,
+            username=None,
+            currency="EUR",
+            lines=[(line.book_id, line.title, line.price, line.quantity) for line in lines],
+            at=datetime.now(UTC),
+        )
+        async with plain_connection(app.state.plain_pool) as connection:
+            placed = await checkouts.complete_and_place(
+                connection, order, cart, {book: 2}, order_event(event_schemas.ORDER_CREATED, order)
+            )
+        assert placed is False
+        assert await orders_of(ecom_db, customer.subject) == []
+        assert await cart_lines(customer) == {str(book): 2}
+        events = await fetch_all(ecom_db, "SELECT id FROM outbox WHERE aggregateid = :o", o=str(order_id))
+        assert events == []
 
     async def test_recovery_releases_reservations_of_checkouts_that_died(
         self, app: FastAPI, client: AsyncClient, ecom_db: Sessions, inventory_db: Sessions, signing_key: SigningKey

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import asyncpg
 from sqlalchemy import delete, func, select
@@ -24,28 +24,34 @@ WITH claim AS (
 SELECT EXISTS (SELECT FROM claim) AS claimed, p.* FROM (SELECT) AS one LEFT JOIN ({carts.PRICED_ROWS}) AS p ON true
 ORDER BY p.added_at"""  # noqa: S608 (constants only)
 
-# The order's transaction is two statements between BEGIN and COMMIT (the cart is locked for the second only).
-# First the claim is marked done and the cart row-locked, so changes to the cart wait for the order (lock order:
-# claim, then cart; nothing locks them the other way round). now() is the transaction's start: the order's time.
-_COMPLETE_AND_LOCK = """
-WITH done AS (UPDATE checkout SET state = $2 WHERE order_id = $1 AND state = $3 RETURNING order_id)
-SELECT EXISTS (SELECT FROM done) AS completed, (SELECT id FROM cart WHERE id = $4 FOR UPDATE) AS cart, now() AS at"""
-# Then every write of the order: the order and its items, the priced lines taken out of the cart (exactly those
-# (book, quantity) lines: a line changed meanwhile in another tab stays) and the order.created outbox row.
-# PostgreSQL runs every data-modifying WITH query to completion; foreign keys are checked at the statement's end.
-_PLACE = f"""
-WITH placed AS (
+# Then the order is written in one statement, committed on its own (one round trip: no BEGIN, no COMMIT): the claim
+# marked done, the cart row-locked (so changes to the cart wait for the order; lock order: claim, then cart, nothing
+# locks them the other way round), the order and its items, the priced lines taken out of the cart (exactly those
+# (book, quantity) lines: a line changed meanwhile in another tab stays) and the order.created outbox row. Nothing
+# but the claim's UPDATE writes if the claim is no longer pending (the recovery sweep gave the attempt up). PostgreSQL
+# runs every data-modifying WITH query to completion; the lines' DELETE reads the locked cart first (its id is the
+# DELETE's condition), so the cart is locked before any of its lines; foreign keys are checked at the statement's end.
+_COMPLETE_AND_PLACE = f"""
+WITH done AS (
+  UPDATE checkout SET state = $2 WHERE order_id = $1 AND state = $3 RETURNING order_id
+), locked AS (
+  SELECT id FROM cart WHERE id = $15 AND EXISTS (SELECT FROM done) FOR UPDATE
+), placed AS (
   INSERT INTO customer_order (id, user_id, username, email, status, total, currency, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+  SELECT $1, $4, $5, $6, $7, $8, $9, $10, $10 FROM done
 ), lines AS (
   INSERT INTO order_item (order_id, book_id, title, unit_price, quantity)
   SELECT $1, l.book_id, l.title, l.unit_price, l.quantity
-  FROM unnest($9::uuid[], $10::text[], $11::numeric[], $12::int[]) AS l(book_id, title, unit_price, quantity)
+  FROM unnest($11::uuid[], $12::text[], $13::numeric[], $14::int[]) AS l(book_id, title, unit_price, quantity)
+  WHERE EXISTS (SELECT FROM done)
 ), emptied AS (
-  DELETE FROM cart_item USING unnest($14::uuid[], $15::int[]) AS l(book_id, quantity)
-  WHERE cart_item.cart_id = $13 AND cart_item.book_id = l.book_id AND cart_item.quantity = l.quantity
+  DELETE FROM cart_item USING unnest($16::uuid[], $17::int[]) AS l(book_id, quantity)
+  WHERE cart_item.cart_id = (SELECT id FROM locked) AND cart_item.book_id = l.book_id
+    AND cart_item.quantity = l.quantity
+), event AS (
+  {outbox_sql(table_of(Outbox).name, first=18)} WHERE EXISTS (SELECT FROM done)
 )
-{outbox_sql(table_of(Outbox).name, first=16)}"""  # noqa: S608 (constants only)
+SELECT EXISTS (SELECT FROM done) AS placed"""  # noqa: S608 (constants only)
 
 
 async def claim(
@@ -67,30 +73,22 @@ async def find(session: AsyncSession, user_id: str, key: str) -> Checkout | None
     return found
 
 
-async def complete_and_lock(connection: asyncpg.Connection, order_id: uuid.UUID, cart: uuid.UUID) -> datetime | None:
-    """Mark the claim done and row-lock the cart, in the order's transaction: the transaction's time, or None if the
-    claim is gone (the recovery sweep gave the attempt up)."""
-    row = await connection.fetchrow(
-        _COMPLETE_AND_LOCK, order_id, CheckoutState.COMPLETED.value, CheckoutState.PENDING.value, cart
-    )
-    assert row is not None
-    at: datetime = row["at"]
-    return at if row["completed"] else None
-
-
-async def place(
+async def complete_and_place(
     connection: asyncpg.Connection,
     order: CustomerOrder,
     cart: uuid.UUID,
     taken: dict[uuid.UUID, int],
     event: OutboxMessage,
-) -> None:
-    """Write `order` (its items too), take the `taken` (book, quantity) lines out of the cart and write the event's
-    outbox row: one statement, in the transaction `complete_and_lock` began."""
+) -> bool:
+    """Mark the claim done and write `order` (its items too), take the `taken` (book, quantity) lines out of the cart
+    and write the event's outbox row: one statement. False, with nothing written, if the claim is no longer pending
+    (the recovery sweep gave the attempt up)."""
     items = order.items
-    await connection.execute(
-        _PLACE,
+    placed: bool = await connection.fetchval(
+        _COMPLETE_AND_PLACE,
         order.id,
+        CheckoutState.COMPLETED.value,
+        CheckoutState.PENDING.value,
         order.user_id,
         order.username,
         order.email,
@@ -107,6 +105,7 @@ async def place(
         list(taken.values()),
         *outbox_args([event]),
     )
+    return placed
 
 
 async def unclaim(session: AsyncSession, order_id: uuid.UUID) -> None:

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -26,7 +26,7 @@ from ecom.orders.exceptions import InventoryDown
 from ecom.orders.schemas import OrderRead
 from ecom.outbox import repository as outbox
 from servicekit.auth.tokens import Principal
-from servicekit.db import plain_connection, plain_transaction
+from servicekit.db import plain_connection
 
 logger = logging.getLogger(__name__)
 
@@ -160,24 +160,24 @@ async def _store(
     lines: list[Line],
     currency: str,
 ) -> OrderRead:
-    """Order, lines, order.created outbox row, emptied cart and completed claim: one transaction of two statements
-    (`repository.complete_and_lock`, `repository.place`), on a plain connection."""
-    async with plain_transaction(pool) as connection:
-        at = await repository.complete_and_lock(connection, order_id, cart)
-        if at is None:
-            raise RuntimeError("the checkout claim was given up by the recovery sweep")
-        order = orders.new_order(
-            order_id=order_id,
-            user_id=customer.subject,
-            username=customer.username,
-            email=customer.email,
-            currency=currency,
-            lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
-            at=at,
-        )
-        taken = {line.book_id: line.quantity for line in lines}
-        await repository.place(connection, order, cart, taken, order_event(ORDER_CREATED, order))
-        return OrderRead.from_order(order)
+    """Order, lines, order.created outbox row, emptied cart and completed claim: one statement on a plain connection
+    (`repository.complete_and_place`), committed on its own. The order's time is taken here: the answer, the stored
+    order and its event carry the same one."""
+    order = orders.new_order(
+        order_id=order_id,
+        user_id=customer.subject,
+        username=customer.username,
+        email=customer.email,
+        currency=currency,
+        lines=[(line.book_id, line.title, line.unit_price, line.quantity) for line in lines],
+        at=datetime.now(UTC),
+    )
+    taken = {line.book_id: line.quantity for line in lines}
+    async with plain_connection(pool) as connection:
+        placed = await repository.complete_and_place(connection, order, cart, taken, order_event(ORDER_CREATED, order))
+    if not placed:
+        raise RuntimeError("the checkout claim was given up by the recovery sweep")
+    return OrderRead.from_order(order)
 
 
 async def _unclaim(sessionmaker: async_sessionmaker[AsyncSession], order_id: uuid.UUID) -> None:
