@@ -12,8 +12,8 @@ from servicekit.outbox import OutboxMessage
 from servicekit.outbox import insert_args as outbox_args
 from servicekit.outbox import insert_sql as outbox_sql
 
-# Every checkout claims its key and completes the claim: plain SQL on an asyncpg connection (the claim on a
-# plain connection, committed on its own; the completion in the order's transaction).
+# Every checkout claims its key and completes the claim: plain SQL on a plain asyncpg connection, each one statement
+# committed on its own (the claim with the priced cart; the completion with every write of the order).
 # The claim comes with the customer's priced cart (`cart.repository.PRICED_ROWS`, read in the same statement: one
 # round trip), one row per line; a row without a cart if there is none. `claimed` is false if the key was taken.
 _CLAIM_AND_PRICE = f"""

@@ -20,7 +20,7 @@ def new_order(
     at: datetime,
 ) -> CustomerOrder:
     """A new confirmed order placed at `at`, as an ORM object in no session (for its event, the answer and the
-    checkout's INSERT, `checkout.repository.place`; items ordered by title, as `get` loads them)."""
+    checkout's INSERT, `checkout.repository.complete_and_place`; items ordered by title, as `get` loads them)."""
     total = sum((price * quantity for _, _, price, quantity in lines), Decimal("0.00"))
     items = [
         OrderItem(order_id=order_id, book_id=book_id, title=title, unit_price=price, quantity=quantity)
