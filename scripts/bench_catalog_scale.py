@@ -14,6 +14,12 @@ each `--books` count of synthetic books added, on one connection:
 - the time of one list page (`ecom.catalog.repository.list_books`) for several sorts, a genre, an author and a page
   deep into the catalog.
 
+Caution: the synthetic books are written to ecom-db's WAL even though they are rolled back (100 000 books with their
+twelve indexes come to gigabytes), and every replication slot on that instance must keep that WAL until its connector
+confirms past it. A slot whose connector confirms rarely (the outbox connectors confirm on outbox events and a 60 s
+heartbeat) can exceed max_slot_wal_keep_size (2 GB locally) and be invalidated: on 2026-11-29 repeated runs lost the
+ecom_outbox slot of a development platform. Run it with `--books 20000` on a platform you care about.
+
 Both must find the same number of books for every query (the script stops if they do not). The bulk insert's
 entries are merged into the GIN indexes (`gin_clean_pending_list`), as a catalog that grows by the book has them;
 afterwards the book table is vacuumed and analysed, so the rolled-back rows leave nothing behind.
